@@ -1,0 +1,9 @@
+from .checks import check_dataset_roots, missing_dataset_roots
+from .synthetic import PART_NAMES, make_synthetic_birds, render_bird
+from .wrappers import EvalSplitsDataset, build_holdout_split, holdout_indices
+
+__all__ = [
+    'check_dataset_roots', 'missing_dataset_roots', 'PART_NAMES',
+    'make_synthetic_birds', 'render_bird', 'EvalSplitsDataset',
+    'build_holdout_split', 'holdout_indices'
+]
