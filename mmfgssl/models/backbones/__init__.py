@@ -1,0 +1,3 @@
+from .selfsup_feature import SelfSupFeature
+
+__all__ = ['SelfSupFeature']

@@ -1,0 +1,97 @@
+"""The shared test-time representation, MoCo v2 and the frozen-feature
+backbone used by linear probes."""
+import copy
+
+import pytest
+import torch
+import torch.nn.functional as F
+from mmengine.runner import save_checkpoint
+from mmpretrain.registry import MODELS
+from mmpretrain.structures import DataSample
+
+import mmfgssl  # noqa: F401
+
+SMALL_MOCO = dict(
+    type='MoCoV2',
+    queue_len=32,
+    feat_dim=16,
+    momentum=0.001,
+    backbone=dict(type='ResNet', depth=18, base_channels=8, stem_channels=8,
+                  strides=(1, 2, 2, 1)),
+    neck=dict(type='MoCoV2Neck', in_channels=64, hid_channels=32,
+              out_channels=16, with_avg_pool=True),
+    head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'),
+              temperature=0.2),
+    data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True))
+
+
+def _batch(n=4, views=2, size=48):
+    g = torch.Generator().manual_seed(0)
+    return dict(
+        inputs=[torch.randint(0, 256, (n, 3, size, size), generator=g,
+                              dtype=torch.uint8) for _ in range(views)],
+        data_samples=[DataSample().set_gt_label(i % 2) for i in range(n)])
+
+
+def test_mocov2_trains_and_predicts_the_pooled_backbone_feature():
+    model = MODELS.build(copy.deepcopy(SMALL_MOCO))
+    data = model.data_preprocessor(_batch(), True)
+    losses = model(**data, mode='loss')
+    assert losses['loss'].item() > 0
+    assert int(model.queue_ptr) == 4
+    losses['loss'].backward()
+    assert model.backbone.conv1.weight.grad.abs().sum() > 0
+
+    model.eval()
+    images = data['inputs'][0]
+    samples = model(images, [DataSample() for _ in range(4)], mode='predict')
+    expected = model.backbone(images)[-1].mean(dim=(2, 3))
+    assert expected.shape == (4, 64)
+    for sample, want in zip(samples, expected):
+        assert torch.allclose(sample.feature, want, atol=1e-6)
+
+
+def _save_ssl_checkpoint(model, path, cfg_model):
+    meta = dict(cfg=f'model = {cfg_model!r}\n')
+    save_checkpoint(dict(state_dict=model.state_dict(), meta=meta), path)
+
+
+def test_selfsup_feature_is_the_frozen_test_representation(tmp_path):
+    model = MODELS.build(copy.deepcopy(SMALL_MOCO)).eval()
+    path = str(tmp_path / 'ssl.pth')
+    _save_ssl_checkpoint(model, path, SMALL_MOCO)
+
+    backbone = MODELS.build(dict(type='SelfSupFeature', checkpoint=path))
+    backbone.train()  # must stay frozen: BN in eval, no gradients
+    assert not backbone.algorithm.training
+    assert not any(p.requires_grad for p in backbone.parameters())
+    x = torch.randn(3, 3, 48, 48)
+    got = backbone(x)[0]
+    want = F.normalize(model.extract_test_feature(x), dim=1)
+    assert torch.allclose(got, want, atol=1e-6)
+    raw = MODELS.build(
+        dict(type='SelfSupFeature', checkpoint=path, normalize=False))(x)[0]
+    assert torch.allclose(raw, model.extract_test_feature(x), atol=1e-6)
+
+
+def test_selfsup_feature_refuses_mismatched_checkpoints(tmp_path):
+    model = MODELS.build(copy.deepcopy(SMALL_MOCO))
+    wider = copy.deepcopy(SMALL_MOCO)
+    wider['neck']['hid_channels'] = 64
+    path = str(tmp_path / 'ssl.pth')
+    _save_ssl_checkpoint(model, path, SMALL_MOCO)
+    with pytest.raises(RuntimeError):  # size mismatch of the neck
+        MODELS.build(dict(type='SelfSupFeature', checkpoint=path,
+                          algorithm=wider))
+    state = {k: v for k, v in model.state_dict().items()
+             if not k.startswith('backbone.layer4')}
+    save_checkpoint(dict(state_dict=state), str(tmp_path / 'partial.pth'))
+    with pytest.raises(RuntimeError, match='missing keys'):
+        MODELS.build(dict(type='SelfSupFeature',
+                          checkpoint=str(tmp_path / 'partial.pth'),
+                          algorithm=SMALL_MOCO))
+    with pytest.raises(ValueError, match='checkpoint is empty'):
+        MODELS.build(dict(type='SelfSupFeature', checkpoint=''))
+    with pytest.raises(ValueError, match='meta.cfg'):
+        MODELS.build(dict(type='SelfSupFeature',
+                          checkpoint=str(tmp_path / 'partial.pth')))
