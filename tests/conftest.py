@@ -38,7 +38,7 @@ def run_tool(args, cwd, env=None, timeout=900):
         cmd = [sys.executable, osp.join(REPO, 'tools', script), *args[1:]]
     else:
         cmd = ['bash', osp.join(REPO, 'tools', script), *args[1:]]
-    full_env = dict(os.environ, PYTHONPATH=REPO, **(env or {}))
+    full_env = {**os.environ, "PYTHONPATH": REPO, **(env or {})}
     return subprocess.run(
         cmd,
         cwd=cwd,

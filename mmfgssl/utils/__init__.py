@@ -1,0 +1,4 @@
+from .launch import (add_common_args, format_metrics_table,
+                     load_config_from_args)
+
+__all__ = ['add_common_args', 'format_metrics_table', 'load_config_from_args']

@@ -1,0 +1,81 @@
+"""Command-line plumbing shared by ``tools/train.py`` and ``tools/test.py``.
+
+The argument surface is mmpretrain's: ``--work-dir``, ``--cfg-options``,
+``--launcher``, ``--local-rank``; the tools add their own flags on top.
+"""
+import argparse
+import os
+import os.path as osp
+from typing import Dict
+
+import torch
+from mmengine.config import Config, DictAction
+
+from ..datasets import check_dataset_roots
+
+
+def add_common_args(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument('--work-dir', help='directory for logs and checkpoints')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config entries, e.g. key=value or a.b=[1,2]')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher (tools/dist_*.sh and tools/slurm_*.sh set it)')
+    # torch.distributed.launch passes --local_rank; torchrun sets LOCAL_RANK.
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    parser.add_argument(
+        '--no-pin-memory',
+        action='store_true',
+        help='do not pin dataloader memory')
+    parser.add_argument(
+        '--no-persistent-workers',
+        action='store_true',
+        help='do not keep dataloader workers alive between epochs')
+
+
+def load_config_from_args(args: argparse.Namespace) -> Config:
+    """Read ``args.config``, apply the common arguments, check data roots."""
+    os.environ.setdefault('LOCAL_RANK', str(args.local_rank))
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'config file {args.config} does not exist')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    for name in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        loader = cfg.get(name)
+        if loader is None:
+            continue
+        loader.setdefault('pin_memory',
+                          torch.cuda.is_available() and not args.no_pin_memory)
+        # torch refuses persistent workers without worker processes.
+        loader['persistent_workers'] = (
+            loader.get('persistent_workers', True)
+            and not args.no_persistent_workers
+            and loader.get('num_workers', 0) > 0)
+        if cfg.get('default_scope') == 'mmpretrain':
+            # mmpretrain's convention; mmseg configs keep pseudo_collate.
+            loader.setdefault('collate_fn', dict(type='default_collate'))
+    check_dataset_roots(cfg, args.config)
+    return cfg
+
+
+def format_metrics_table(metrics: Dict[str, float], title: str = '') -> str:
+    """A two-column markdown table of ``metrics``."""
+    width = max([len('metric')] + [len(k) for k in metrics])
+    lines = [f'### {title}'] if title else []
+    lines += [f'| {"metric":<{width}} | value  |', f'|{"-" * (width + 2)}|--------|']
+    for key, value in metrics.items():
+        shown = f'{value:6.2f}' if isinstance(value, (int, float)) else value
+        lines.append(f'| {key:<{width}} | {shown} |')
+    return '\n'.join(lines)

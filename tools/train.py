@@ -1,0 +1,69 @@
+"""Train any mmfgssl config: self-supervised pre-training, linear probes and
+part-segmentation configs alike.
+
+    python tools/train.py configs/mocov2_synthetic.py [--work-dir DIR]
+        [--resume [CHECKPOINT]] [--amp] [--auto-scale-lr] [--no-validate]
+        [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
+"""
+import argparse
+
+import torch
+from mmengine.registry import RUNNERS
+from mmengine.runner import Runner
+
+import mmfgssl  # noqa: F401  (compatibility fixes and registration)
+from mmfgssl.utils import add_common_args, load_config_from_args
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description='Train a model')
+    parser.add_argument('config', help='config file')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from CHECKPOINT, or without a value from the latest '
+        'checkpoint in the work directory')
+    parser.add_argument(
+        '--amp', action='store_true', help='mixed precision (needs a GPU)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='skip online evaluation during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the lr linearly with the total batch size')
+    add_common_args(parser)
+    return parser.parse_args()
+
+
+def main():
+    args = parse_args()
+    cfg = load_config_from_args(args)
+    if args.amp:
+        if not torch.cuda.is_available():
+            raise SystemExit('--amp needs a GPU: mmengine\'s AmpOptimWrapper '
+                             'does not run on CPU')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume, cfg.load_from = True, None
+    elif args.resume is not None:
+        cfg.resume, cfg.load_from = True, args.resume
+    if args.auto_scale_lr:
+        if 'auto_scale_lr' not in cfg:
+            raise SystemExit(f'{args.config} has no auto_scale_lr.'
+                             'base_batch_size; --auto-scale-lr needs it')
+        cfg.auto_scale_lr.enable = True
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+
+    runner = (RUNNERS.build(cfg)
+              if 'runner_type' in cfg else Runner.from_cfg(cfg))
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
