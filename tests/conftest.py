@@ -52,3 +52,63 @@ def run_tool(args, cwd, env=None, timeout=900):
 @pytest.fixture(scope='session')
 def tool():
     return run_tool
+
+
+def write_real_layout(kind, root, classes=4, train=2, test=1, size=64):
+    """A minimal dataset in the folder layout of CUB-200-2011 ('cub'),
+    Stanford Cars ('cars', cars_annos.mat) or FGVC-Aircraft ('aircraft'),
+    with synthetic bird images, for checking the real-data configs."""
+    import numpy as np
+    from PIL import Image
+
+    from mmfgssl.datasets.synthetic import choose_classes, render_bird
+    root = str(root)
+    birds = choose_classes(classes, 0)
+    items = []  # (class index, image index, is_train)
+    for c in range(classes):
+        items += [(c, i, i < train) for i in range(train + test)]
+
+    def save(path, c, i):
+        os.makedirs(osp.dirname(path), exist_ok=True)
+        img, _ = render_bird(birds[c], size, np.random.default_rng([c, i]))
+        Image.fromarray(img).save(path)
+
+    if kind == 'cub':
+        lines = {'images.txt': [], 'image_class_labels.txt': [],
+                 'train_test_split.txt': []}
+        for n, (c, i, is_train) in enumerate(items, 1):
+            rel = f'{c + 1:03d}.cls/img_{c}_{i}.jpg'
+            save(osp.join(root, 'images', rel), c, i)
+            lines['images.txt'].append(f'{n} {rel}')
+            lines['image_class_labels.txt'].append(f'{n} {c + 1}')
+            lines['train_test_split.txt'].append(f'{n} {int(is_train)}')
+        for name, rows in lines.items():
+            with open(osp.join(root, name), 'w') as f:
+                f.write('\n'.join(rows) + '\n')
+    elif kind == 'cars':
+        import mat4py
+        paths, labels, flags = [], [], []
+        for n, (c, i, is_train) in enumerate(items, 1):
+            rel = f'car_ims/{n:06d}.jpg'
+            save(osp.join(root, rel), c, i)
+            paths.append(rel)
+            labels.append(c + 1)
+            flags.append(int(not is_train))
+        mat4py.savemat(osp.join(root, 'cars_annos.mat'), {
+            'annotations': {'relative_im_path': paths, 'class': labels,
+                            'test': flags}})
+    elif kind == 'aircraft':
+        from mmpretrain.datasets.categories import FGVCAIRCRAFT_CATEGORIES
+        data = osp.join(root, 'data')
+        splits = {'trainval': [], 'test': []}
+        for n, (c, i, is_train) in enumerate(items, 1):
+            save(osp.join(data, 'images', f'{n:07d}.jpg'), c, i)
+            splits['trainval' if is_train else 'test'].append(
+                f'{n:07d} {FGVCAIRCRAFT_CATEGORIES[c]}')
+        for split, rows in splits.items():
+            with open(osp.join(data, f'images_variant_{split}.txt'), 'w') as f:
+                f.write('\n'.join(rows) + '\n')
+        with open(osp.join(data, 'variants.txt'), 'w') as f:
+            f.write('\n'.join(FGVCAIRCRAFT_CATEGORIES) + '\n')
+    else:
+        raise ValueError(kind)

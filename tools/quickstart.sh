@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Quick start on a fresh machine: set up .venv, generate the embedded synthetic
+# fine-grained benchmark, pre-train, evaluate with the shared protocols
+# (retrieval, kNN, linear probe) and print the results table.
+#   bash tools/quickstart.sh [PRETRAIN_CONFIG ...]
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$ROOT/tools/setup_env.sh"
+cd "$ROOT"
+PY="$ROOT/.venv/bin/python"
+if [[ ! -f data/synthetic_birds/images.txt ]]; then
+    "$PY" tools/make_synthetic.py data/synthetic_birds --overwrite
+fi
+CONFIGS=("$@")
+if [[ ${#CONFIGS[@]} -eq 0 ]]; then
+    CONFIGS=(configs/mocov2_synthetic.py)
+fi
+"$PY" tools/run_protocol.py "${CONFIGS[@]}" \
+    --linear configs/linear_probe/synthetic.py --work-root work_dirs/quickstart
