@@ -8,7 +8,7 @@ _base_ = [
     './_base_/selfsup_runtime.py',
 ]
 model = dict(
-    queue_len=1024,  # ~3 epochs of keys on 320 training images
+    queue_len=1024,  # keys of the last ~1.6 epochs (640 training images)
     feat_dim=128,
     backbone=dict(
         _delete_=True,
@@ -20,7 +20,7 @@ model = dict(
         norm_cfg=dict(type='BN')),
     neck=dict(in_channels=256, hid_channels=256, out_channels=128))
 
-max_epochs = 60
+max_epochs = 40
 param_scheduler = [
     dict(type='CosineAnnealingLR', T_max=max_epochs, by_epoch=True)
 ]

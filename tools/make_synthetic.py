@@ -1,7 +1,7 @@
 """Generate the embedded synthetic fine-grained benchmark.
 
     python tools/make_synthetic.py data/synthetic_birds [--num-classes 16]
-        [--images-per-class 40] [--train-per-class 20] [--image-size 96]
+        [--images-per-class 80] [--train-per-class 40] [--image-size 96]
         [--seed 0] [--overwrite]
 
 Writes the CUB-200-2011 folder layout (read by mmpretrain's ``CUB``) plus a
@@ -17,8 +17,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('out_dir', nargs='?', default='data/synthetic_birds')
     parser.add_argument('--num-classes', type=int, default=16)
-    parser.add_argument('--images-per-class', type=int, default=40)
-    parser.add_argument('--train-per-class', type=int, default=20)
+    parser.add_argument('--images-per-class', type=int, default=80)
+    parser.add_argument('--train-per-class', type=int, default=40)
     parser.add_argument('--image-size', type=int, default=96)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--overwrite', action='store_true')

@@ -1,5 +1,6 @@
-# Linear probe on the synthetic benchmark (CPU-sized: batch 64 with the lr
-# scaled linearly from LCR's 30 at batch 256; the LCR schedule otherwise).
+# Linear probe on the synthetic benchmark, CPU-sized: batch 64 with the lr
+# scaled linearly from LCR's 30 at batch 256, and LCR's schedule halved
+# (50 epochs, lr x0.1 at 30 and 40).
 # Usage:
 #   python tools/train.py configs/linear_probe/synthetic.py \
 #       --cfg-options model.backbone.checkpoint=<self-supervised checkpoint>
@@ -13,6 +14,10 @@ data_root = 'data/synthetic_birds/'
 dataset = dict(type='CUB', data_root=data_root, classes=data_root + 'classes.txt')
 model = dict(head=dict(num_classes=16, in_channels=256))
 optim_wrapper = dict(optimizer=dict(lr=7.5))
+param_scheduler = [
+    dict(type='MultiStepLR', by_epoch=True, milestones=[30, 40], gamma=0.1)
+]
+train_cfg = dict(max_epochs=50, val_interval=50)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=96, backend='pillow'),

@@ -254,9 +254,9 @@ def _bbox(labels: np.ndarray) -> Tuple[int, int, int, int]:
 
 def make_synthetic_birds(out_dir: str,
                          num_classes: int = 16,
-                         images_per_class: int = 40,
+                         images_per_class: int = 80,
                          image_size: int = 96,
-                         train_per_class: int = 20,
+                         train_per_class: int = 40,
                          seed: int = 0,
                          overwrite: bool = False) -> Dict[str, int]:
     """Write the synthetic fine-grained benchmark to ``out_dir``.

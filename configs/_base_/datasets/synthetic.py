@@ -1,6 +1,6 @@
 # The embedded synthetic fine-grained benchmark (tools/make_synthetic.py):
 # 16 bird classes told apart only by beak, wing bars, crest and eye ring;
-# 320 train / 320 test images of 96 px, in the CUB-200-2011 layout.
+# 640 train / 640 test images of 96 px, in the CUB-200-2011 layout.
 # Same protocol as the real datasets, sized for a CPU.
 _base_ = './fgvc_mocov2_224.py'
 data_root = 'data/synthetic_birds/'
