@@ -1,4 +1,7 @@
 from .backbones import SelfSupFeature
-from .selfsup import FGSelfSupervisor, MoCoV2
+from .necks import RationaleBranch
+from .selfsup import LCR, FGSelfSupervisor, MoCoV2
 
-__all__ = ['SelfSupFeature', 'FGSelfSupervisor', 'MoCoV2']
+__all__ = [
+    'SelfSupFeature', 'RationaleBranch', 'FGSelfSupervisor', 'LCR', 'MoCoV2'
+]

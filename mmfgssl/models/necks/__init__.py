@@ -1,0 +1,3 @@
+from .rationale_branch import RationaleBranch
+
+__all__ = ['RationaleBranch']
