@@ -203,3 +203,14 @@ def test_rationale_synthetic_trains_and_tests(tiny_synthetic, tool,
                cwd=tiny_synthetic)
     assert out.returncode == 0, out.stdout[-5000:]
     assert re.search(r'\| retrieval/mAP\s+\|\s+[\d.]+ \|', out.stdout)
+    # the rationale/GradCAM drawing tool on the same checkpoint
+    png = tiny_synthetic / 'rationale.png'
+    out = tool(['visualize_rationale.py',
+                f'{repo_root}/configs/rationale_synthetic.py',
+                str(work_dir / 'epoch_2.pth'), '--num-images', '3', '--out',
+                str(png)], cwd=tiny_synthetic)
+    assert out.returncode == 0, out.stdout[-5000:]
+    from PIL import Image
+    grid = Image.open(png)
+    # 3 rows x 3 columns of 64 px tiles, 2 px padding, magnified twice
+    assert grid.size == (2 * (3 * 66 + 2), 2 * (3 * 66 + 2))

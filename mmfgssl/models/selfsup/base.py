@@ -34,6 +34,12 @@ class FGSelfSupervisor(BaseSelfSupervisor):
         feat = self.backbone(inputs)[-1]
         return feat.mean(dim=(2, 3)) if feat.dim() == 4 else feat
 
+    def preprocess_images(self, images: torch.Tensor) -> torch.Tensor:
+        """Normalise a ``(N, 3, H, W)`` uint8 BGR batch as the data
+        preprocessor does for training and testing."""
+        return self.data_preprocessor(
+            dict(inputs=images, data_samples=None), False)['inputs']
+
     @torch.no_grad()
     def predict(self, inputs: torch.Tensor,
                 data_samples: Optional[List[DataSample]]) -> List[DataSample]:
