@@ -54,6 +54,39 @@ def tool():
     return run_tool
 
 
+KILL_HOOK = '''
+import os
+from mmengine.hooks import Hook
+from mmpretrain.registry import HOOKS
+
+
+@HOOKS.register_module()
+class KillAfterEpochHook(Hook):
+    """Dies like a killed job right after the checkpoint of `epoch`."""
+    priority = 'LOWEST'
+
+    def __init__(self, epoch):
+        self.epoch = epoch
+
+    def after_train_epoch(self, runner):
+        if runner.epoch + 1 == self.epoch:
+            os._exit(137)
+'''
+
+
+def killed_run_config(folder, base_config, custom_hooks, epoch):
+    """A config that runs ``base_config`` with ``custom_hooks`` and dies
+    (exit 137) right after saving the checkpoint of ``epoch``. Returns the
+    config path and the environment the run needs."""
+    (folder / 'kill_hook.py').write_text(KILL_HOOK)
+    hooks = list(custom_hooks) + [dict(type='KillAfterEpochHook', epoch=epoch)]
+    path = folder / f'killed_{osp.basename(base_config)}'
+    path.write_text(f"_base_ = '{base_config}'\n"
+                    "custom_imports = dict(imports=['mmfgssl', 'kill_hook'])\n"
+                    f"custom_hooks = {hooks!r}\n")
+    return str(path), {'PYTHONPATH': f'{REPO}:{folder}'}
+
+
 def write_real_layout(kind, root, classes=4, train=2, test=1, size=64):
     """A minimal dataset in the folder layout of CUB-200-2011 ('cub'),
     Stanford Cars ('cars', cars_annos.mat) or FGVC-Aircraft ('aircraft'),

@@ -4,12 +4,12 @@ probe, resuming a killed run, two-process training, and the error paths."""
 import os.path as osp
 import re
 import shutil
-import textwrap
 
 import pytest
 import torch
 
 import mmfgssl  # noqa: F401
+from conftest import killed_run_config
 from mmfgssl.compat import safe_torch_load
 
 # Tiny-run overrides: 6 training images per class, batch 8 (queue 1024 is a
@@ -83,26 +83,6 @@ def test_linear_probe_on_the_checkpoint(pretrained, tiny_synthetic, tool,
     assert torch.equal(ssl[key], lin['backbone.algorithm.' + key])
 
 
-KILL_HOOK = '''
-import os
-from mmengine.hooks import Hook
-from mmpretrain.registry import HOOKS
-
-
-@HOOKS.register_module()
-class KillAfterEpochHook(Hook):
-    """Dies like a killed job right after the checkpoint of `epoch`."""
-    priority = 'LOWEST'
-
-    def __init__(self, epoch):
-        self.epoch = epoch
-
-    def after_train_epoch(self, runner):
-        if runner.epoch + 1 == self.epoch:
-            os._exit(137)
-'''
-
-
 def test_resume_after_kill_reaches_the_uninterrupted_weights(
         tiny_synthetic, tool, repo_root):
     common = [
@@ -115,17 +95,10 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
     _ok(tool(['train.py', base, '--work-dir', str(full), '--cfg-options',
               *common], cwd=tiny_synthetic))
 
-    (tiny_synthetic / 'kill_hook.py').write_text(KILL_HOOK)
-    kill_cfg = tiny_synthetic / 'kill_cfg.py'
-    kill_cfg.write_text(textwrap.dedent(f'''
-        _base_ = '{base}'
-        custom_imports = dict(imports=['mmfgssl', 'kill_hook'])
-        custom_hooks = [dict(type='IterationSeedHook'),
-                        dict(type='KillAfterEpochHook', epoch=2)]
-        '''))
-    crashed = tool(['train.py', str(kill_cfg), '--work-dir', str(killed),
-                    '--cfg-options', *common], cwd=tiny_synthetic,
-                   env={'PYTHONPATH': f'{repo_root}:{tiny_synthetic}'})
+    kill_cfg, env = killed_run_config(
+        tiny_synthetic, base, [dict(type='IterationSeedHook')], epoch=2)
+    crashed = tool(['train.py', kill_cfg, '--work-dir', str(killed),
+                    '--cfg-options', *common], cwd=tiny_synthetic, env=env)
     assert crashed.returncode == 137
     assert not (killed / 'epoch_3.pth').exists()
 

@@ -1,9 +1,12 @@
 from .checks import check_dataset_roots, missing_dataset_roots
+from .part_maps import (LoadPartMap, MultiViewWithMasks, PartMapDataset,
+                        part_map_path)
 from .synthetic import PART_NAMES, make_synthetic_birds, render_bird
 from .wrappers import EvalSplitsDataset, build_holdout_split, holdout_indices
 
 __all__ = [
-    'check_dataset_roots', 'missing_dataset_roots', 'PART_NAMES',
+    'check_dataset_roots', 'missing_dataset_roots', 'LoadPartMap',
+    'MultiViewWithMasks', 'PartMapDataset', 'part_map_path', 'PART_NAMES',
     'make_synthetic_birds', 'render_bird', 'EvalSplitsDataset',
     'build_holdout_split', 'holdout_indices'
 ]

@@ -1,3 +1,4 @@
 from .hooks import IterationSeedHook
+from .part_maps import PartMapHook
 
-__all__ = ['IterationSeedHook']
+__all__ = ['IterationSeedHook', 'PartMapHook']

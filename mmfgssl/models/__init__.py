@@ -1,7 +1,8 @@
 from .backbones import SelfSupFeature
 from .necks import RationaleBranch
-from .selfsup import LCR, FGSelfSupervisor, MoCoV2
+from .selfsup import LCR, PARTICLE, DetCon, FGSelfSupervisor, MoCoV2
 
 __all__ = [
-    'SelfSupFeature', 'RationaleBranch', 'FGSelfSupervisor', 'LCR', 'MoCoV2'
+    'SelfSupFeature', 'RationaleBranch', 'FGSelfSupervisor', 'DetCon', 'LCR',
+    'MoCoV2', 'PARTICLE'
 ]

@@ -1,0 +1,87 @@
+"""PARTICLE: Part Discovery and Contrastive Learning for Fine-grained
+Recognition (Saha and Maji, ICCV-W 2023).
+
+An iterative method. Step I, part discovery: the pixel features of the
+current model are clustered into K parts per image. Step II, part-contrastive
+training: DetCon-B on those parts (``detcon.py``). The next round clusters
+again with the model just trained. ``PartMapHook`` runs the rounds inside one
+``tools/train.py`` run; this class defines what is discovered.
+
+Defaults follow the official code (cvl-umass/PARTICLE, ResNet variant):
+hypercolumns of the stem (max-pooled), layer1, layer2 and layer3, each
+bilinearly resized to a 64x64 grid and L2-normalised, of the whole image
+resized to 224x224 (that path is commented out in the released code, whose
+clustering script no longer runs; it is the evident intent), clustered per
+image into K=15 parts. The code uses sklearn KMeans image by image
+(k-means++, max_iter=500, n_init=10 in the sklearn 1.0 it pins); here one
+batched torch k-means++ clusters all images of a batch on the device.
+"""
+from typing import List, Sequence
+
+import cv2
+import numpy as np
+import torch
+from mmpretrain.registry import MODELS
+
+from ..utils import batched_kmeans, resnet_hypercolumns
+from .detcon import DetCon
+
+
+@MODELS.register_module()
+class PARTICLE(DetCon):
+    """DetCon-B on parts discovered by clustering the model's hypercolumns.
+
+    Args:
+        num_parts: K clusters per image (15 in the code).
+        discovery_size: images are resized to this square before feature
+            extraction (224 in the code).
+        discovery_grid: side of the hypercolumn grid that is clustered (64).
+        hypercolumn_stages: ResNet stages concatenated into hypercolumns.
+        kmeans_iters: Lloyd iterations of the batched k-means.
+        kmeans_inits: k-means++ seedings per image (best inertia kept).
+        kmeans_seed: seed of the clustering.
+        **kwargs: DetCon arguments (backbone, neck, predictor, num_samples,
+            temperature, momentum, ...); ``num_ids`` is set to ``num_parts``.
+    """
+
+    def __init__(self,
+                 num_parts: int = 15,
+                 discovery_size: int = 224,
+                 discovery_grid: int = 64,
+                 hypercolumn_stages: Sequence[str] = ('stem', 'layer1',
+                                                      'layer2', 'layer3'),
+                 kmeans_iters: int = 30,
+                 kmeans_inits: int = 1,
+                 kmeans_seed: int = 0,
+                 **kwargs) -> None:
+        super().__init__(num_ids=num_parts, **kwargs)
+        self.num_parts = num_parts
+        self.discovery_size, self.discovery_grid = (discovery_size,
+                                                    discovery_grid)
+        self.hypercolumn_stages = tuple(hypercolumn_stages)
+        self.kmeans_iters, self.kmeans_inits = kmeans_iters, kmeans_inits
+        self.kmeans_seed = kmeans_seed
+
+    @torch.no_grad()
+    def discover_parts(self, images: Sequence[np.ndarray]) -> List[np.ndarray]:
+        """Part maps (``discovery_grid`` square, ids ``0..num_parts-1``) of
+        training images given as BGR uint8 arrays, with the current online
+        backbone."""
+        size = (self.discovery_size, self.discovery_size)
+        batch = torch.stack([
+            torch.from_numpy(
+                cv2.resize(img, size, interpolation=cv2.INTER_CUBIC)).permute(
+                    2, 0, 1) for img in images
+        ])
+        inputs = self.preprocess_images(batch)
+        was_training = self.backbone.training
+        self.backbone.eval()
+        features = resnet_hypercolumns(self.backbone, inputs,
+                                       self.hypercolumn_stages,
+                                       self.discovery_grid)
+        self.backbone.train(was_training)
+        points = features.flatten(2).transpose(1, 2)  # (B, grid^2, D)
+        labels = batched_kmeans(points, self.num_parts, self.kmeans_iters,
+                                self.kmeans_inits, self.kmeans_seed).labels
+        grid = (self.discovery_grid, self.discovery_grid)
+        return [m.view(grid).cpu().numpy().astype(np.uint8) for m in labels]
