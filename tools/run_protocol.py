@@ -21,27 +21,13 @@ import glob
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
 import time
 
-TOOLS = osp.dirname(osp.abspath(__file__))
+from mmfgssl.utils import run_tool
+
 COLUMNS = [('retrieval/Rank-1', 'Rank-1'), ('retrieval/Rank-5', 'Rank-5'),
            ('retrieval/mAP', 'mAP'), ('knn/top1', 'kNN top-1'),
            ('accuracy/top1', 'linear top-1')]
-
-
-def run(args, log_path):
-    """Run a tool, teeing its output to ``log_path``; stop on failure."""
-    cmd = [sys.executable, osp.join(TOOLS, args[0]), *args[1:]]
-    print('$', ' '.join(cmd), flush=True)
-    with open(log_path, 'w') as log:
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
-        with open(log_path) as log:
-            tail = log.read()[-4000:]
-        raise SystemExit(f'{args[0]} failed (exit {proc.returncode}); '
-                         f'log: {log_path}\n{tail}')
 
 
 def select_checkpoint(work_dir, which):
@@ -61,22 +47,22 @@ def evaluate(config, linear, work_root, which, skip_existing):
         with open(result_file) as f:
             return json.load(f)
     start = time.time()
-    run(['train.py', config, '--work-dir', work_dir],
+    run_tool(['train.py', config, '--work-dir', work_dir],
         osp.join(work_root, f'{name}.train.log'))
     pretrain_minutes = (time.time() - start) / 60
     ckpt = select_checkpoint(work_dir, which)
     metrics_file = osp.join(work_dir, 'test_metrics.json')
-    run(['test.py', config, ckpt, '--work-dir', work_dir, '--out',
+    run_tool(['test.py', config, ckpt, '--work-dir', work_dir, '--out',
          metrics_file], osp.join(work_root, f'{name}.test.log'))
     with open(metrics_file) as f:
         metrics = json.load(f)
     if linear:
         linear_dir = osp.join(work_root, f'{name}_linear')
-        run(['train.py', linear, '--work-dir', linear_dir, '--cfg-options',
+        run_tool(['train.py', linear, '--work-dir', linear_dir, '--cfg-options',
              f'model.backbone.checkpoint={ckpt}'],
             osp.join(work_root, f'{name}.linear.log'))
         linear_file = osp.join(linear_dir, 'test_metrics.json')
-        run(['test.py', linear,
+        run_tool(['test.py', linear,
              select_checkpoint(linear_dir, 'last'), '--work-dir', linear_dir,
              '--out', linear_file, '--cfg-options',
              f'model.backbone.checkpoint={ckpt}'],

@@ -1,4 +1,7 @@
 from .launch import (add_common_args, format_metrics_table,
-                     load_config_from_args)
+                     load_config_from_args, run_tool)
 
-__all__ = ['add_common_args', 'format_metrics_table', 'load_config_from_args']
+__all__ = [
+    'add_common_args', 'format_metrics_table', 'load_config_from_args',
+    'run_tool'
+]

@@ -6,12 +6,17 @@ The argument surface is mmpretrain's: ``--work-dir``, ``--cfg-options``,
 import argparse
 import os
 import os.path as osp
-from typing import Dict
+import subprocess
+import sys
+from typing import Dict, Sequence
 
 import torch
 from mmengine.config import Config, DictAction
 
 from ..datasets import check_dataset_roots
+
+TOOLS_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(
+    osp.abspath(__file__)))), 'tools')
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
@@ -68,6 +73,21 @@ def load_config_from_args(args: argparse.Namespace) -> Config:
             loader.setdefault('collate_fn', dict(type='default_collate'))
     check_dataset_roots(cfg, args.config)
     return cfg
+
+
+def run_tool(args: Sequence[str], log_path: str) -> None:
+    """Run ``python tools/<args[0]> <args[1:]>`` with this interpreter,
+    writing its output to ``log_path``; stop with the log's tail on
+    failure."""
+    cmd = [sys.executable, osp.join(TOOLS_DIR, args[0]), *args[1:]]
+    print('$', ' '.join(cmd), flush=True)
+    with open(log_path, 'w') as log:
+        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
+    if proc.returncode != 0:
+        with open(log_path) as log:
+            tail = log.read()[-4000:]
+        raise SystemExit(f'{args[0]} failed (exit {proc.returncode}); '
+                         f'log: {log_path}\n{tail}')
 
 
 def format_metrics_table(metrics: Dict[str, float], title: str = '') -> str:

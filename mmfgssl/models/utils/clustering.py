@@ -3,8 +3,8 @@
 Part discovery clusters the pixel features of every training image
 separately. Running sklearn image by image is slow; here all images of a
 batch are clustered together on the model's device: k-means++ seeding and a
-fixed number of Lloyd iterations, each a batched matrix product. Several
-seedings (``n_init``) run side by side and the lowest-inertia one is kept.
+fixed number of Lloyd iterations, each a batched matrix product. With
+``n_init`` seedings the lowest-inertia result is kept per image.
 """
 from typing import NamedTuple, Optional
 
@@ -79,23 +79,27 @@ def batched_kmeans(points: torch.Tensor,
     if not 1 <= k <= n:
         raise ValueError(f'k={k} must be between 1 and the {n} points')
     generator = torch.Generator(device=points.device).manual_seed(seed)
-    # Run the n_init seedings as extra batch entries.
-    flat = points.repeat_interleave(n_init, dim=0)
-    sq_norms = (flat**2).sum(-1)
-    centers = kmeans_plus_plus(flat, k, generator)
-    for _ in range(num_iters):
-        labels = _sq_distances(flat, sq_norms, centers).argmin(-1)
-        one_hot = torch.zeros(flat.shape[0], n, k, device=flat.device,
-                              dtype=flat.dtype)
-        one_hot.scatter_(2, labels.unsqueeze(-1), 1.0)
-        counts = one_hot.sum(1)  # (B', K)
-        sums = torch.bmm(one_hot.transpose(1, 2), flat)  # (B', K, D)
-        filled = counts > 0
-        centers = torch.where(filled.unsqueeze(-1),
-                              sums / counts.clamp(min=1).unsqueeze(-1),
-                              centers)
-    dist = _sq_distances(flat, sq_norms, centers)
-    min_dist, labels = dist.min(-1)
-    inertia = min_dist.sum(-1).view(b, n_init)
-    best = inertia.argmin(1) + torch.arange(b, device=points.device) * n_init
-    return KMeansResult(labels[best], centers[best], inertia.view(-1)[best])
+    sq_norms = (points**2).sum(-1)
+    best = None
+    for _ in range(n_init):
+        centers = kmeans_plus_plus(points, k, generator)
+        for _ in range(num_iters):
+            labels = _sq_distances(points, sq_norms, centers).argmin(-1)
+            one_hot = torch.zeros(b, n, k, device=points.device,
+                                  dtype=points.dtype)
+            one_hot.scatter_(2, labels.unsqueeze(-1), 1.0)
+            counts = one_hot.sum(1)  # (B, K)
+            sums = torch.bmm(one_hot.transpose(1, 2), points)  # (B, K, D)
+            centers = torch.where((counts > 0).unsqueeze(-1),
+                                  sums / counts.clamp(min=1).unsqueeze(-1),
+                                  centers)
+        min_dist, labels = _sq_distances(points, sq_norms, centers).min(-1)
+        run = KMeansResult(labels, centers, min_dist.sum(-1))
+        if best is None:
+            best = run
+        else:
+            better = run.inertia < best.inertia
+            best = KMeansResult(*(torch.where(
+                better.view(-1, *[1] * (new.dim() - 1)), new, old)
+                                  for new, old in zip(run, best)))
+    return best

@@ -1,0 +1,263 @@
+"""Few-shot part segmentation: dataset layouts, transforms, IoU, strict
+checkpoint loading and the protocol end to end."""
+import copy
+import os
+import re
+
+import numpy as np
+import pytest
+import torch
+from mmengine.registry import init_default_scope
+from mmengine.runner import save_checkpoint
+from mmseg.registry import DATASETS, MODELS, TRANSFORMS
+from PIL import Image
+
+import mmfgssl  # noqa: F401
+import mmfgssl.segmentation  # noqa: F401
+from mmfgssl.datasets.synthetic import BirdClass, render_bird
+from mmfgssl.segmentation import (FewShotPartIoU, intersect_union,
+                                  multilabel_intersect_union)
+from mmfgssl.segmentation.datasets import OID_PARTS
+
+BIRD = BirdClass('hooked', 'single', 'crested', 'red')
+
+
+@pytest.fixture(autouse=True)
+def mmseg_scope():
+    init_default_scope('mmseg')
+
+
+def _bird(seed, size=48):
+    img, parts = render_bird(BIRD, size, np.random.default_rng(seed))
+    return img, parts
+
+
+def write_pascub(root, n_cub_train=3, n_pascal=2, n_test=4):
+    """PASCUB_Birds layout; labels saved as RGB PNGs like the original."""
+    for source, split, n in (('CUB_Parts', 'train', n_cub_train),
+                             ('PASCAL_Parts', 'train', n_pascal),
+                             ('CUB_Parts', 'test', n_test)):
+        for d in (f'images_{split}', f'parts_{split}'):
+            os.makedirs(root / source / d, exist_ok=True)
+        for i in range(n):
+            img, parts = _bird(hash((source, split, i)) % 1000)
+            Image.fromarray(img).save(
+                root / source / f'images_{split}' / f'{source}_{i}.jpg')
+            rgb = np.repeat(parts[..., None], 3, -1)  # ids in every channel
+            Image.fromarray(rgb).save(
+                root / source / f'parts_{split}' / f'{source}_{i}.png')
+
+
+def write_oid(root, ids=('0001', '0002', '0003')):
+    for i in ids:
+        img = np.full((40, 30, 3), 100, np.uint8)
+        os.makedirs(root / 'data' / 'images' / 'aeroplane', exist_ok=True)
+        Image.fromarray(img).save(root / 'data' / 'images' / 'aeroplane' /
+                                  f'{i}.jpg')
+        os.makedirs(root / 'data_oid' / i, exist_ok=True)
+        for p, part in enumerate(OID_PARTS):
+            mask = np.zeros((40, 30), np.uint8)
+            mask[p * 5:p * 5 + 10, :] = 255  # overlapping horizontal bands
+            Image.fromarray(mask).save(root / 'data_oid' / i /
+                                       f'{i}_{part}.png')
+    (root / 'train_oid.txt').write_text(''.join(f'{i}.jpg\n' for i in ids))
+
+
+def test_pascub_layout_kshot_and_rgb_labels(tmp_path):
+    write_pascub(tmp_path)
+    pipeline = [dict(type='LoadImageFromFile'),
+                dict(type='LoadPartAnnotations')]
+    train = DATASETS.build(dict(type='PASCUBPartsDataset',
+                                data_root=str(tmp_path), split='train',
+                                pipeline=pipeline))
+    assert len(train) == 3 + 2  # CUB + PASCAL birds
+    test = DATASETS.build(dict(type='PASCUBPartsDataset',
+                               data_root=str(tmp_path), split='test',
+                               pipeline=pipeline))
+    assert len(test) == 4
+    assert len(train.metainfo['classes']) == 11
+    sample = test[0]
+    assert sample['gt_seg_map'].ndim == 2  # first channel of the RGB PNG
+    kshot = lambda seed: DATASETS.build(dict(
+        type='PASCUBPartsDataset', data_root=str(tmp_path), split='train',
+        num_shots=2, seed=seed))
+    paths = lambda d: [d.get_data_info(i)['img_path'] for i in range(len(d))]
+    assert len(kshot(0)) == 2 and paths(kshot(0)) == paths(kshot(0))
+    assert set(paths(kshot(0))) <= set(paths(train))
+    with pytest.raises(ValueError, match='num_shots=9'):
+        DATASETS.build(dict(type='PASCUBPartsDataset',
+                            data_root=str(tmp_path), split='train',
+                            num_shots=9))
+    with pytest.raises(FileNotFoundError, match='images_train'):
+        DATASETS.build(dict(type='PASCUBPartsDataset',
+                            data_root=str(tmp_path / 'nowhere')))
+
+
+def test_oid_layout_bitset_labels_and_banner(tmp_path):
+    write_oid(tmp_path)
+    dataset = DATASETS.build(dict(
+        type='OIDAircraftPartsDataset', data_root=str(tmp_path),
+        ann_file='train_oid.txt',
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadOIDAircraftParts', banner=21)]))
+    assert len(dataset) == 3
+    sample = dataset[0]
+    assert sample['img'].shape[:2] == (40 - 21, 30)
+    labels = sample['gt_seg_map']
+    assert labels.shape == (19, 30)
+    # row 7 lies in the bands of nose (0-9) and VS (5-14): bits 0 and 1
+    assert labels[7, 0] == 0b0011
+    # row 12: VS (5-14) and wheel (10-19): bits 1 and 2
+    assert labels[12, 0] == 0b0110
+    assert labels[18, 0] == 0b1100  # wheel and wing (15-24)
+
+
+def test_flip_swaps_left_and_right_parts():
+    flip = TRANSFORMS.build(dict(type='FlipSwapParts', prob=1.0,
+                                 swap_pairs=[(4, 5), (6, 7), (8, 9)]))
+    labels = np.array([[0, 4, 5, 1], [6, 7, 8, 9]], np.uint8)
+    img = np.arange(8 * 3, dtype=np.uint8).reshape(2, 4, 3)
+    out = flip(dict(img=img.copy(), gt_seg_map=labels.copy()))
+    assert out['gt_seg_map'].tolist() == [[1, 4, 5, 0], [8, 9, 6, 7]]
+    assert np.array_equal(out['img'], img[:, ::-1])
+
+
+def test_crop_to_parts_keeps_margin():
+    crop = TRANSFORMS.build(dict(type='CropToParts', margin=2))
+    labels = np.zeros((20, 20), np.uint8)
+    labels[5:8, 10:12] = 3
+    out = crop(dict(img=np.zeros((20, 20, 3), np.uint8), gt_seg_map=labels))
+    assert out['gt_seg_map'].shape == (3 - 1 + 4, 2 - 1 + 4)
+    assert out['img'].shape[:2] == out['gt_seg_map'].shape
+
+
+def test_single_and_multilabel_iou_by_hand():
+    pred = torch.tensor([[0, 1], [1, 2]])
+    label = torch.tensor([[0, 1], [2, 255]])
+    stats = intersect_union(pred, label, 3)
+    # class 0: I=1 U=1; class 1: I=1, pred{(0,1),(1,0)} label{(0,1)} U=2;
+    # class 2: I=0, pred{} (the ignored pixel is skipped) label{(1,0)} U=1
+    assert stats.tolist() == [[1, 1, 0], [1, 2, 1]]
+    # two overlapping parts; labels are bit sets
+    logits = torch.tensor([[[5., -5.], [5., 5.]], [[5., 5.], [-5., -5.]]])
+    bits = torch.tensor([[0b01, 0b11], [0b00, 0b01]])
+    stats = multilabel_intersect_union(logits, bits, 2)
+    # part 0: pred {00,10,11}, truth {00,01,11}: I=2, U=4
+    # part 1: pred {00,01},    truth {01}:       I=1, U=2
+    assert stats.tolist() == [[2, 1], [4, 2]]
+
+
+def test_fold_metrics_select_on_one_fold_score_on_the_others():
+    metric = FewShotPartIoU(num_folds=2)
+    metric.dataset_meta = dict(classes=('bg', 'part'))
+    # image 0/1 form fold 0, images 2/3 fold 1; image 4 is left over
+    per_image = [np.array([[1, 1], [2, 1]]), np.array([[1, 0], [1, 1]]),
+                 np.array([[0, 2], [2, 2]]), np.array([[3, 0], [3, 4]]),
+                 np.array([[9, 9], [9, 9]])]
+    out = metric.compute_metrics(per_image)
+    assert out['fold0_mIoU'] == pytest.approx(100 * (2 / 3 + 1 / 2) / 2)
+    assert out['rest0_mIoU'] == pytest.approx(100 * (3 / 5 + 2 / 6) / 2)
+    assert out['fold1_mIoU'] == out['rest0_mIoU']
+    total = np.sum(per_image, 0)
+    assert out['mIoU'] == pytest.approx(
+        100 * np.mean(total[0] / total[1]))
+
+
+SEG_MODEL = dict(
+    type='EncoderDecoder',
+    data_preprocessor=dict(type='SegDataPreProcessor', size_divisor=16),
+    backbone=dict(type='mmpretrain.ResNet', depth=18, base_channels=8,
+                  stem_channels=8, strides=(1, 2, 2, 1),
+                  dilations=(1, 1, 1, 2), zero_init_residual=False,
+                  init_cfg=dict(type='StrictPretrained', checkpoint='')),
+    decode_head=dict(type='PartUpsampleHead', in_channels=64,
+                     up_channels=(16, 8, 8, 8), num_classes=3,
+                     norm_cfg=dict(type='BN')),
+    test_cfg=dict(mode='whole'))
+
+
+def _ssl_checkpoint(tmp_path, depth=18):
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+    backbone = PRETRAIN_MODELS.build(dict(type='ResNet', depth=depth,
+                                          base_channels=8, stem_channels=8))
+    for p in backbone.parameters():
+        torch.nn.init.normal_(p)
+    state = {f'backbone.{k}': v for k, v in backbone.state_dict().items()}
+    state['neck.fc.weight'] = torch.zeros(2, 2)
+    path = str(tmp_path / f'ssl_r{depth}.pth')
+    save_checkpoint(dict(state_dict=state), path)
+    return path, backbone.state_dict()
+
+
+def test_strict_pretrained_loads_every_backbone_weight(tmp_path):
+    path, weights = _ssl_checkpoint(tmp_path)
+    cfg = copy.deepcopy(SEG_MODEL)
+    cfg['backbone']['init_cfg']['checkpoint'] = path
+    model = MODELS.build(cfg)
+    model.init_weights()
+    loaded = model.backbone.state_dict()
+    for key, value in weights.items():
+        assert torch.equal(loaded[key], value), key
+
+
+def test_mismatched_or_missing_checkpoint_fails_loudly(tmp_path):
+    path, _ = _ssl_checkpoint(tmp_path, depth=34)  # more blocks
+    cfg = copy.deepcopy(SEG_MODEL)
+    cfg['backbone']['init_cfg']['checkpoint'] = path
+    with pytest.raises(RuntimeError, match='unexpected'):
+        MODELS.build(cfg).init_weights()
+    cfg['backbone']['init_cfg']['checkpoint'] = ''
+    with pytest.raises(ValueError, match='init_cfg.checkpoint'):
+        MODELS.build(cfg).init_weights()
+    save_checkpoint(dict(state_dict={'other.w': torch.ones(1)}),
+                    str(tmp_path / 'nobackbone.pth'))
+    cfg['backbone']['init_cfg']['checkpoint'] = str(tmp_path /
+                                                    'nobackbone.pth')
+    with pytest.raises(KeyError, match="'backbone.'"):
+        MODELS.build(cfg).init_weights()
+
+
+def test_multilabel_head_loss_is_per_part_bce():
+    head = MODELS.build(dict(type='PartUpsampleHead', in_channels=4,
+                             up_channels=(4, ), num_classes=2,
+                             multi_label=True))
+    from mmseg.structures import SegDataSample
+    from mmengine.structures import PixelData
+    logits = torch.zeros(1, 2, 2, 2)
+    sample = SegDataSample()
+    sample.gt_sem_seg = PixelData(data=torch.tensor([[[0b01, 0b11],
+                                                      [0b10, 255]]]))
+    loss = head.loss_by_feat(logits, [sample])['loss_bce']
+    # zero logits: BCE = log 2 for every valid (pixel, part)
+    assert loss.item() == pytest.approx(np.log(2))
+
+
+def test_kshot_protocol_from_a_mocov2_checkpoint(tiny_synthetic, tool,
+                                                 repo_root):
+    ssl_dir = tiny_synthetic / 'work_dirs' / 'ssl_for_partseg'
+    out = tool(['train.py', f'{repo_root}/configs/mocov2_synthetic.py',
+                '--work-dir', str(ssl_dir), '--cfg-options',
+                'train_dataloader.batch_size=8',
+                'train_dataloader.num_workers=0', 'train_cfg.max_epochs=1',
+                'train_cfg.val_interval=5'], cwd=tiny_synthetic)
+    assert out.returncode == 0, out.stdout[-4000:]
+    out = tool(['partseg_protocol.py',
+                f'{repo_root}/configs/partseg/synthetic_finetune.py',
+                str(ssl_dir / 'epoch_1.pth'), '--shots', '8', '--work-dir',
+                str(tiny_synthetic / 'work_dirs' / 'partseg'),
+                '--cfg-options', 'train_cfg.max_epochs=2',
+                'default_hooks.checkpoint.interval=1',
+                'train_dataloader.num_workers=0',
+                'test_dataloader.num_workers=0'], cwd=tiny_synthetic)
+    assert out.returncode == 0, out.stdout[-4000:]
+    # 8 test images -> 5 folds of 1; one row per fold and the summary
+    rows = re.findall(r'\| (\d) \| epoch_\d\.pth \| [\d.]+ \| [\d.]+ \|',
+                      out.stdout)
+    assert rows == ['0', '1', '2', '3', '4']
+    assert re.search(r'mean \+- std .*\*\*[\d.]+ \+- [\d.]+\*\*', out.stdout)
+    out = tool(['partseg_protocol.py',
+                f'{repo_root}/configs/partseg/synthetic_finetune.py',
+                str(ssl_dir / 'epoch_1.pth'), '--shots', '4'],
+               cwd=tiny_synthetic)
+    assert out.returncode != 0 and 'smaller than the batch size' in (
+        out.stdout)
