@@ -3,14 +3,17 @@ from setuptools import find_packages, setup
 
 def read_requirements(path):
     with open(path) as f:
-        return [line.split('#')[0].strip() for line in f
-                if line.split('#')[0].strip()]
+        return [
+            line.split('#')[0].strip() for line in f
+            if line.split('#')[0].strip()
+        ]
 
 
 setup(
     name='mmfgssl',
     version='0.1.0',
-    description='Self-supervised fine-grained visual recognition for OpenMMLab',
+    description=('Self-supervised fine-grained visual recognition for '
+                 'OpenMMLab'),
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['mmfgssl', 'mmfgssl.*']),

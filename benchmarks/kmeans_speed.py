@@ -40,8 +40,9 @@ def hypercolumn_points(data, num_images, device):
     files = sorted(glob.glob(osp.join(data, 'images', '*', '*.jpg')))
     files = files[::max(1, len(files) // num_images)][:num_images]
     images = np.stack([
-        cv2.resize(cv2.imread(f)[..., ::-1], (224, 224),
-                   interpolation=cv2.INTER_CUBIC) for f in files
+        cv2.resize(
+            cv2.imread(f)[..., ::-1], (224, 224),
+            interpolation=cv2.INTER_CUBIC) for f in files
     ])
     x = (torch.from_numpy(images).permute(0, 3, 1, 2).float() - MEAN) / STD
     backbone = MODELS.build(dict(type='ResNet', depth=50)).to(device)
@@ -64,8 +65,8 @@ def main():
     parser.add_argument('--images', type=int, default=16)
     parser.add_argument('--iters', type=int, default=30)
     parser.add_argument('--inits', type=int, default=1)
-    parser.add_argument('--device',
-                        default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument(
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--data', default='data/synthetic_birds')
     args = parser.parse_args()
     if not osp.isdir(args.data):
@@ -83,15 +84,16 @@ def main():
     ours_time = time.perf_counter() - start
     host = points.cpu().numpy()
     ours_inertia = [
-        exact_inertia(p, lab) for p, lab in zip(host, ours.labels.cpu().numpy())
+        exact_inertia(p, lab) for p, lab in zip(host,
+                                                ours.labels.cpu().numpy())
     ]
 
     rows = []
     for n_init in (10, 1):
         start = time.perf_counter()
         labels = [
-            KMeans(K, max_iter=500, n_init=n_init, random_state=i).fit(p).labels_
-            for i, p in enumerate(host)
+            KMeans(K, max_iter=500, n_init=n_init,
+                   random_state=i).fit(p).labels_ for i, p in enumerate(host)
         ]
         seconds = time.perf_counter() - start
         inertia = [exact_inertia(p, lab) for p, lab in zip(host, labels)]

@@ -32,8 +32,8 @@ import mmfgssl  # noqa: F401
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 SETTINGS = {
-    'synthetic': ('configs/mocov2_synthetic.py',
-                  'configs/rationale_synthetic.py', 96, 32),
+    'synthetic':
+    ('configs/mocov2_synthetic.py', 'configs/rationale_synthetic.py', 96, 32),
     'paper': ('configs/mocov2_cub.py', 'configs/rationale_cub.py', 224, 128),
 }
 
@@ -44,17 +44,19 @@ def build(config, device):
     model_cfg['backbone'].pop('init_cfg', None)  # no weight download
     model_cfg['data_preprocessor'] = cfg.data_preprocessor.to_dict()
     model = MODELS.build(model_cfg).to(device).train()
-    optimizer = torch.optim.SGD(model.parameters(), lr=0.03, momentum=0.9,
-                                weight_decay=1e-4)
+    optimizer = torch.optim.SGD(
+        model.parameters(), lr=0.03, momentum=0.9, weight_decay=1e-4)
     return model, optimizer
 
 
 def make_step(model, optimizer, batch, size, device):
     gen = torch.Generator().manual_seed(0)
-    views = [torch.randint(0, 256, (batch, 3, size, size), generator=gen,
-                           dtype=torch.uint8) for _ in range(2)]
-    data = model.data_preprocessor(dict(inputs=views, data_samples=None),
-                                   True)
+    views = [
+        torch.randint(
+            0, 256, (batch, 3, size, size), generator=gen, dtype=torch.uint8)
+        for _ in range(2)
+    ]
+    data = model.data_preprocessor(dict(inputs=views, data_samples=None), True)
     inputs = [v.to(device) for v in data['inputs']]
 
     def step():
@@ -65,6 +67,7 @@ def make_step(model, optimizer, batch, size, device):
         optimizer.step()
         if device == 'cuda':
             torch.cuda.synchronize()
+
     return step
 
 
@@ -100,8 +103,8 @@ def main():
     parser.add_argument('--batch', type=int)
     parser.add_argument('--steps', type=int, default=10)
     parser.add_argument('--rounds', type=int, default=3)
-    parser.add_argument('--device',
-                        default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument(
+        '--device', default='cuda' if torch.cuda.is_available() else 'cpu')
     parser.add_argument('--memory-child', nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     moco_cfg, lcr_cfg, size, default_batch = SETTINGS[args.setting]
@@ -109,15 +112,20 @@ def main():
 
     if args.memory_child:
         config, setting = args.memory_child
-        print(json.dumps(peak_step_memory_mb(config, setting, batch,
-                                             args.device)))
+        print(
+            json.dumps(
+                peak_step_memory_mb(config, setting, batch, args.device)))
         return
 
     torch.manual_seed(0)
-    models = {name: build(cfg, args.device)
-              for name, cfg in (('MoCo v2', moco_cfg), ('LCR', lcr_cfg))}
-    steps = {name: make_step(m, o, batch, size, args.device)
-             for name, (m, o) in models.items()}
+    models = {
+        name: build(cfg, args.device)
+        for name, cfg in (('MoCo v2', moco_cfg), ('LCR', lcr_cfg))
+    }
+    steps = {
+        name: make_step(m, o, batch, size, args.device)
+        for name, (m, o) in models.items()
+    }
     for step in steps.values():  # warm-up
         step()
         step()
@@ -132,16 +140,22 @@ def main():
 
     memory = {}
     for name, cfg in (('MoCo v2', moco_cfg), ('LCR', lcr_cfg)):
-        out = subprocess.run(
-            [sys.executable, __file__, '--setting', args.setting, '--batch',
-             str(batch), '--device', args.device, '--memory-child', cfg,
-             args.setting],
-            check=True, stdout=subprocess.PIPE, text=True,
-            env=dict(os.environ, MALLOC_MMAP_THRESHOLD_='65536')).stdout
+        out = subprocess.run([
+            sys.executable, __file__, '--setting', args.setting, '--batch',
+            str(batch), '--device', args.device, '--memory-child', cfg,
+            args.setting
+        ],
+                             check=True,
+                             stdout=subprocess.PIPE,
+                             text=True,
+                             env=dict(
+                                 os.environ,
+                                 MALLOC_MMAP_THRESHOLD_='65536')).stdout
         memory[name] = json.loads(out.strip().splitlines()[-1])
 
-    device = (torch.cuda.get_device_name() if args.device == 'cuda' else
-              f'CPU, {torch.get_num_threads()} threads')
+    device = (
+        torch.cuda.get_device_name() if args.device == 'cuda' else
+        f'CPU, {torch.get_num_threads()} threads')
     print(f'setting={args.setting} batch={batch} input={size}px '
           f'device={device}')
     print('| model | step time (s, median) | peak step memory (MiB) |')

@@ -28,18 +28,27 @@ import mmfgssl  # noqa: F401
 from mmfgssl.datasets import make_synthetic_birds
 
 # The backbone of configs/mocov2_synthetic.py.
-BACKBONE = dict(type='ResNet', depth=18, stem_channels=32, base_channels=32,
-                strides=(1, 2, 2, 1), norm_cfg=dict(type='BN'))
+BACKBONE = dict(
+    type='ResNet',
+    depth=18,
+    stem_channels=32,
+    base_channels=32,
+    strides=(1, 2, 2, 1),
+    norm_cfg=dict(type='BN'))
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
 STD = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
 
 
 def load_split(root, split):
     rows = [line.split() for line in open(osp.join(root, 'images.txt'))]
-    labels = [int(line.split()[1]) - 1
-              for line in open(osp.join(root, 'image_class_labels.txt'))]
-    is_train = [line.split()[1] == '1'
-                for line in open(osp.join(root, 'train_test_split.txt'))]
+    labels = [
+        int(line.split()[1]) - 1
+        for line in open(osp.join(root, 'image_class_labels.txt'))
+    ]
+    is_train = [
+        line.split()[1] == '1'
+        for line in open(osp.join(root, 'train_test_split.txt'))
+    ]
     keep = [i for i, t in enumerate(is_train) if t == (split == 'train')]
     images = np.stack([
         np.asarray(Image.open(osp.join(root, 'images', rows[i][1])))
@@ -55,7 +64,8 @@ def colour_statistics(images):
         for img in x
     ]
     return np.concatenate(
-        [x.mean(1), x.std(1),
+        [x.mean(1),
+         x.std(1),
          np.stack(hist).reshape(len(x), -1) / x.shape[1]], 1)
 
 
@@ -137,21 +147,21 @@ def main():
 
     rows = [('chance', 100 / (train_y.max() + 1), 0.0)]
     start = time.time()
-    acc = linear_accuracy(colour_statistics(train_images), train_y,
-                          colour_statistics(test_images), test_y)
+    acc = linear_accuracy(
+        colour_statistics(train_images), train_y,
+        colour_statistics(test_images), test_y)
     rows.append(('colour statistics + linear', acc, time.time() - start))
     start = time.time()
     random_backbone = MODELS.build(BACKBONE)
-    acc = linear_accuracy(pooled_features(random_backbone, train_images),
-                          train_y,
-                          pooled_features(random_backbone, test_images),
-                          test_y)
+    acc = linear_accuracy(
+        pooled_features(random_backbone, train_images), train_y,
+        pooled_features(random_backbone, test_images), test_y)
     rows.append(('random ResNet + linear', acc, time.time() - start))
     start = time.time()
     acc = supervised_accuracy(train_images, train_y, test_images, test_y,
                               args.epochs, args.seed)
-    rows.append((f'supervised ResNet ({args.epochs} ep)', acc,
-                 time.time() - start))
+    rows.append(
+        (f'supervised ResNet ({args.epochs} ep)', acc, time.time() - start))
 
     upper = rows[-1][1]
     print(f'synthetic benchmark {args.data}: {len(train_y)} train / '

@@ -3,5 +3,4 @@
 # code's defaults.
 _base_ = './mocov2_synthetic.py'
 model = dict(
-    type='LCR',
-    rationale_branch=dict(type='RationaleBranch', in_channels=256))
+    type='LCR', rationale_branch=dict(type='RationaleBranch', in_channels=256))

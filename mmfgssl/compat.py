@@ -37,7 +37,6 @@ from mmengine.runner import checkpoint as mm_checkpoint
 from mmengine.runner import runner as mm_runner
 
 
-
 class UnsafeCheckpointError(pickle.UnpicklingError):
     """A checkpoint contains a pickled object outside the allow-list."""
 
@@ -65,9 +64,9 @@ def _history_buffer_statistic(owner, name):
 # HistoryBuffers (with their statistic methods) and the numpy values it logs.
 _numpy_core = getattr(np, '_core', None) or np.core  # numpy 2 / numpy 1
 _NUMPY_DTYPES = [
-    type(np.dtype(t)) for t in (np.float64, np.float32, np.float16, np.int64,
-                                np.int32, np.int16, np.int8, np.uint8,
-                                np.bool_)
+    type(np.dtype(t))
+    for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16,
+              np.int8, np.uint8, np.bool_)
 ]
 MMENGINE_CHECKPOINT_GLOBALS = [
     HistoryBuffer,
@@ -97,8 +96,10 @@ def safe_torch_load(filename, map_location=None):
             # torch's text: a preamble (that suggests weights_only=False,
             # which is exactly what must not be done), the reason, a link.
             paragraphs = [p.strip() for p in str(error).split('\n\n')[1:]]
-            reason = next((p for p in paragraphs if p and not p.startswith(
-                'Check the documentation')), str(error))
+            reason = next(
+                (p for p in paragraphs
+                 if p and not p.startswith('Check the documentation')),
+                str(error))
             raise UnsafeCheckpointError(
                 f'Refusing to load checkpoint {name}: it pickles an object '
                 f'that is neither a tensor nor a type mmengine writes '

@@ -22,34 +22,42 @@ def sample_test_images(cfg, num: int) -> Tuple[torch.Tensor, List[str]]:
 
 
 def to_rgb_images(images_bgr: torch.Tensor) -> List[np.ndarray]:
-    return [img.permute(1, 2, 0).numpy()[..., ::-1].copy()
-            for img in images_bgr]
+    return [
+        img.permute(1, 2, 0).numpy()[..., ::-1].copy() for img in images_bgr
+    ]
 
 
-def heatmap_overlay(image: np.ndarray, heat: torch.Tensor,
+def heatmap_overlay(image: np.ndarray,
+                    heat: torch.Tensor,
                     alpha: float = 0.5) -> np.ndarray:
     """Blend a map ``(h, w)`` (any range, upsampled bilinearly and min-max
     scaled) as a JET heatmap over an RGB uint8 image."""
-    heat = F.interpolate(heat[None, None].float(), size=image.shape[:2],
-                         mode='bilinear', align_corners=False)[0, 0]
+    heat = F.interpolate(
+        heat[None, None].float(),
+        size=image.shape[:2],
+        mode='bilinear',
+        align_corners=False)[0, 0]
     heat = heat - heat.min()
     heat = (heat / (heat.max() + 1e-12) * 255).byte().numpy()
     colour = cv2.applyColorMap(heat, cv2.COLORMAP_JET)[..., ::-1]
     return (alpha * colour + (1 - alpha) * image).astype(np.uint8)
 
 
-def label_overlay(image: np.ndarray, labels: np.ndarray,
+def label_overlay(image: np.ndarray,
+                  labels: np.ndarray,
                   alpha: float = 0.55) -> np.ndarray:
     """Blend an integer label map (any size, nearest upsampling) in distinct
     colours over an RGB uint8 image."""
-    labels = cv2.resize(labels.astype(np.int32).astype(np.float32),
-                        image.shape[1::-1],
-                        interpolation=cv2.INTER_NEAREST).astype(int)
+    labels = cv2.resize(
+        labels.astype(np.int32).astype(np.float32),
+        image.shape[1::-1],
+        interpolation=cv2.INTER_NEAREST).astype(int)
     palette = np.random.default_rng(0).integers(0, 256, (labels.max() + 1, 3))
     return (alpha * palette[labels] + (1 - alpha) * image).astype(np.uint8)
 
 
-def image_grid(rows: Sequence[Sequence[np.ndarray]], scale: int = 2,
+def image_grid(rows: Sequence[Sequence[np.ndarray]],
+               scale: int = 2,
                pad: int = 2) -> np.ndarray:
     """Tile equally sized RGB images row by row, magnified ``scale`` times."""
     h, w = rows[0][0].shape[:2]
@@ -60,5 +68,6 @@ def image_grid(rows: Sequence[Sequence[np.ndarray]], scale: int = 2,
         for c, img in enumerate(row):
             y, x = pad + r * (h + pad), pad + c * (w + pad)
             grid[y:y + h, x:x + w] = img
-    return cv2.resize(grid, (grid.shape[1] * scale, grid.shape[0] * scale),
-                      interpolation=cv2.INTER_NEAREST)
+    return cv2.resize(
+        grid, (grid.shape[1] * scale, grid.shape[0] * scale),
+        interpolation=cv2.INTER_NEAREST)

@@ -107,8 +107,11 @@ def write_real_layout(kind, root, classes=4, train=2, test=1, size=64):
         Image.fromarray(img).save(path)
 
     if kind == 'cub':
-        lines = {'images.txt': [], 'image_class_labels.txt': [],
-                 'train_test_split.txt': []}
+        lines = {
+            'images.txt': [],
+            'image_class_labels.txt': [],
+            'train_test_split.txt': []
+        }
         for n, (c, i, is_train) in enumerate(items, 1):
             rel = f'{c + 1:03d}.cls/img_{c}_{i}.jpg'
             save(osp.join(root, 'images', rel), c, i)
@@ -127,9 +130,14 @@ def write_real_layout(kind, root, classes=4, train=2, test=1, size=64):
             paths.append(rel)
             labels.append(c + 1)
             flags.append(int(not is_train))
-        mat4py.savemat(osp.join(root, 'cars_annos.mat'), {
-            'annotations': {'relative_im_path': paths, 'class': labels,
-                            'test': flags}})
+        mat4py.savemat(
+            osp.join(root, 'cars_annos.mat'), {
+                'annotations': {
+                    'relative_im_path': paths,
+                    'class': labels,
+                    'test': flags
+                }
+            })
     elif kind == 'aircraft':
         from mmpretrain.datasets.categories import FGVCAIRCRAFT_CATEGORIES
         data = osp.join(root, 'data')

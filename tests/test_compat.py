@@ -20,11 +20,20 @@ def _mmengine_like_checkpoint():
         hub.update_scalar('train/loss', 1.0 / (step + 1))
     hub.update_info('best_score', np.float64(0.5))
     return dict(
-        meta=dict(epoch=3, iter=30, seed=0, cfg='model = dict()',
-                  hist=np.arange(4, dtype=np.float32)),
+        meta=dict(
+            epoch=3,
+            iter=30,
+            seed=0,
+            cfg='model = dict()',
+            hist=np.arange(4, dtype=np.float32)),
         state_dict={'w': torch.randn(3, 3)},
         message_hub=hub.state_dict(),
-        optimizer={'state': {}, 'param_groups': [{'lr': 0.1}]})
+        optimizer={
+            'state': {},
+            'param_groups': [{
+                'lr': 0.1
+            }]
+        })
 
 
 def test_loads_mmengine_checkpoints_with_the_safe_loader(tmp_path):
@@ -60,16 +69,16 @@ class _GetattrEscape:
 @pytest.mark.parametrize('payload', ['shell', 'getattr'])
 def test_refuses_malicious_pickles(tmp_path, payload):
     marker = tmp_path / 'pwned'
-    evil = (_RunsShell(str(marker))
-            if payload == 'shell' else _GetattrEscape())
+    evil = (
+        _RunsShell(str(marker)) if payload == 'shell' else _GetattrEscape())
     path = str(tmp_path / 'evil.pth')
     torch.save({'state_dict': {'w': torch.ones(1)}, 'meta': evil}, path)
     with pytest.raises(UnsafeCheckpointError) as info:
         _load_checkpoint(path, map_location='cpu')
     message = str(info.value)
     assert path in message
-    assert ('system' in message) if payload == 'shell' else (
-        '__init__' in message)
+    assert ('system' in message) if payload == 'shell' else ('__init__'
+                                                             in message)
     assert 'weights_only` set to `False`' not in message  # no bad advice
     assert not marker.exists()
 
@@ -124,7 +133,8 @@ def test_cpu_ddp_wrapper_gets_no_device_ids(monkeypatch):
         cfg = dict(find_unused_parameters=True)
 
     Runner.wrap_model(FakeRunner(), None, torch.nn.Linear(2, 2))
-    assert captured == dict(type='MMDistributedDataParallel',
-                            broadcast_buffers=False,
-                            find_unused_parameters=True,
-                            device_ids=None)
+    assert captured == dict(
+        type='MMDistributedDataParallel',
+        broadcast_buffers=False,
+        find_unused_parameters=True,
+        device_ids=None)

@@ -7,25 +7,28 @@ import stat
 
 import pytest
 from mmengine.config import Config
+from mmengine.registry import init_default_scope
 from mmpretrain.registry import MODELS
+from mmseg.registry import MODELS as SEG_MODELS
 
 import mmfgssl  # noqa: F401
 from conftest import REPO, write_real_layout
 
 CONFIGS = sorted(
-    osp.relpath(p, REPO)
-    for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
-                       recursive=True) if '_base_' not in p)
+    osp.relpath(p, REPO) for p in glob.glob(
+        osp.join(REPO, 'configs', '**', '*.py'), recursive=True)
+    if '_base_' not in p)
 
 
 @pytest.mark.parametrize('config', CONFIGS)
 def test_config_loads_and_its_model_builds(config):
     cfg = Config.fromfile(osp.join(REPO, config))
-    assert cfg.default_scope in ('mmpretrain', 'mmseg')
+    registry = {'mmpretrain': MODELS, 'mmseg': SEG_MODELS}[cfg.default_scope]
+    init_default_scope(cfg.default_scope)
     model_cfg = cfg.model.to_dict()
     if model_cfg['backbone']['type'] == 'SelfSupFeature':
         pytest.skip('built from a checkpoint (tested in test_tools.py)')
-    MODELS.build(model_cfg)
+    registry.build(model_cfg)
 
 
 # No weights can be downloaded here: start from random weights.
@@ -42,21 +45,24 @@ TINY_RUN = [
     ('cars', 'data/Stanford_Cars'),
     ('aircraft', 'data/fgvc-aircraft-2013b'),
 ])
-def test_real_data_configs_run_on_their_layout(dataset, root, tmp_path,
-                                               tool):
+def test_real_data_configs_run_on_their_layout(dataset, root, tmp_path, tool):
     write_real_layout(dataset, tmp_path / root)
     work = tmp_path / 'work'
-    out = tool(['train.py', f'{REPO}/configs/mocov2_{dataset}.py',
-                '--work-dir', str(work / 'ssl'), '--cfg-options',
-                *NO_DOWNLOAD, *TINY_RUN], cwd=tmp_path)
+    out = tool([
+        'train.py', f'{REPO}/configs/mocov2_{dataset}.py', '--work-dir',
+        str(work / 'ssl'), '--cfg-options', *NO_DOWNLOAD, *TINY_RUN
+    ],
+               cwd=tmp_path)
     assert out.returncode == 0, out.stdout[-5000:]
     # 4 classes x 2 training images, batch 2 -> 4 iterations at 224 px
     assert 'Epoch(train) [1][4/4]' in out.stdout
     assert 'retrieval/mAP' in out.stdout
-    out = tool(['train.py', f'{REPO}/configs/linear_probe/{dataset}.py',
-                '--work-dir', str(work / 'linear'), '--cfg-options',
-                f'model.backbone.checkpoint={work}/ssl/epoch_1.pth',
-                *TINY_RUN], cwd=tmp_path)
+    out = tool([
+        'train.py', f'{REPO}/configs/linear_probe/{dataset}.py', '--work-dir',
+        str(work / 'linear'), '--cfg-options',
+        f'model.backbone.checkpoint={work}/ssl/epoch_1.pth', *TINY_RUN
+    ],
+               cwd=tmp_path)
     assert out.returncode == 0, out.stdout[-5000:]
     assert 'accuracy/top1' in out.stdout
 
@@ -81,16 +87,23 @@ def test_slurm_launchers_run_through_mmengine_slurm_init(
         path = bin_dir / name
         path.write_text(text)
         path.chmod(path.stat().st_mode | stat.S_IEXEC)
-    env = {'PATH': f'{bin_dir}:{os.environ["PATH"]}', 'GPUS': '1',
-           'GPUS_PER_NODE': '1', 'MASTER_PORT': '29741',
-           'SRUN_LOG': str(tmp_path / 'srun.log')}
+    env = {
+        'PATH': f'{bin_dir}:{os.environ["PATH"]}',
+        'GPUS': '1',
+        'GPUS_PER_NODE': '1',
+        'MASTER_PORT': '29741',
+        'SRUN_LOG': str(tmp_path / 'srun.log')
+    }
     work = tmp_path / 'work'
-    out = tool(['slurm_train.sh', 'gpu_partition', 'fgssl',
-                f'{REPO}/configs/mocov2_synthetic.py', str(work),
-                '--cfg-options', 'train_dataloader.batch_size=8',
-                'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
-                'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'],
-               cwd=tiny_synthetic, env=env)
+    out = tool([
+        'slurm_train.sh', 'gpu_partition', 'fgssl',
+        f'{REPO}/configs/mocov2_synthetic.py',
+        str(work), '--cfg-options', 'train_dataloader.batch_size=8',
+        'train_dataloader.num_workers=0', 'val_dataloader.num_workers=0',
+        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'
+    ],
+               cwd=tiny_synthetic,
+               env=env)
     assert out.returncode == 0, out.stdout[-5000:]
     srun = (tmp_path / 'srun.log').read_text()
     assert '-p gpu_partition --job-name=fgssl --gres=gpu:1 --ntasks=1' in srun
@@ -98,9 +111,13 @@ def test_slurm_launchers_run_through_mmengine_slurm_init(
     assert 'Distributed launcher: slurm' in out.stdout
     assert (work / 'epoch_1.pth').exists()
     env['MASTER_PORT'] = '29742'
-    out = tool(['slurm_test.sh', 'gpu_partition', 'fgssl',
-                f'{REPO}/configs/mocov2_synthetic.py',
-                str(work / 'epoch_1.pth'), '--cfg-options',
-                'test_dataloader.num_workers=0'], cwd=tiny_synthetic, env=env)
+    out = tool([
+        'slurm_test.sh', 'gpu_partition', 'fgssl',
+        f'{REPO}/configs/mocov2_synthetic.py',
+        str(work / 'epoch_1.pth'), '--cfg-options',
+        'test_dataloader.num_workers=0'
+    ],
+               cwd=tiny_synthetic,
+               env=env)
     assert out.returncode == 0, out.stdout[-5000:]
     assert 'retrieval/Rank-1' in out.stdout

@@ -19,30 +19,36 @@ def test_holdout_indices_are_stratified_and_seeded():
 
 
 def _cub(tiny, split='train'):
-    return dict(type='CUB', data_root=str(tiny / 'data' / 'synthetic_birds'),
-                split=split)
+    return dict(
+        type='CUB',
+        data_root=str(tiny / 'data' / 'synthetic_birds'),
+        split=split)
+
+
+def _paths(dataset):
+    return {dataset.get_data_info(i)['img_path'] for i in range(len(dataset))}
 
 
 def test_holdout_split_parts_are_complementary(tiny_synthetic):
     kwargs = dict(dataset=_cub(tiny_synthetic), holdout_fraction=0.34)
     held = DATASETS.build(dict(type='HoldoutSplit', part='holdout', **kwargs))
     rest = DATASETS.build(dict(type='HoldoutSplit', part='rest', **kwargs))
-    paths = lambda d: {d.get_data_info(i)['img_path'] for i in range(len(d))}
     assert len(held) == 4 * 2 and len(rest) == 4 * 4
-    assert not paths(held) & paths(rest)
+    assert not _paths(held) & _paths(rest)
     full = DATASETS.build(_cub(tiny_synthetic))
-    assert paths(held) | paths(rest) == paths(full)
+    assert _paths(held) | _paths(rest) == _paths(full)
     with pytest.raises(ValueError, match="part='val'"):
         DATASETS.build(dict(type='HoldoutSplit', part='val', **kwargs))
 
 
 def test_eval_splits_dataset_tags_roles(tiny_synthetic):
     dataset = DATASETS.build(
-        dict(type='EvalSplitsDataset',
-             query=_cub(tiny_synthetic, 'test'),
-             memory=_cub(tiny_synthetic, 'train'),
-             pipeline=[dict(type='LoadImageFromFile'),
-                        dict(type='PackInputs')]))
+        dict(
+            type='EvalSplitsDataset',
+            query=_cub(tiny_synthetic, 'test'),
+            memory=_cub(tiny_synthetic, 'train'),
+            pipeline=[dict(type='LoadImageFromFile'),
+                      dict(type='PackInputs')]))
     assert len(dataset) == 24 + 8
     roles = [dataset[i]['data_samples'].eval_role for i in range(len(dataset))]
     assert roles == ['memory'] * 24 + ['query'] * 8

@@ -27,8 +27,8 @@ def brute_force_retrieval(features, labels, topk):
             hits[k] += any(rel[:k])
         ranks = [pos + 1 for pos, r in enumerate(rel) if r]
         if ranks:
-            aps.append(sum((j + 1) / r for j, r in enumerate(ranks)) /
-                       len(ranks))
+            aps.append(
+                sum((j + 1) / r for j, r in enumerate(ranks)) / len(ranks))
     out = {f'Rank-{k}': 100 * hits[k] / n for k in topk}
     out['mAP'] = 100 * sum(aps) / len(aps)
     return out
@@ -78,14 +78,15 @@ def test_knn_matches_brute_force():
     mem = torch.randn(40, 6, generator=g)
     mem_labels = torch.randint(0, 5, (40, ), generator=g)
     queries = torch.randn(17, 6, generator=g)
-    scores = weighted_knn_predict(mem, mem_labels, queries, 5, k=7,
-                                  temperature=0.1, chunk_size=4)
+    scores = weighted_knn_predict(
+        mem, mem_labels, queries, 5, k=7, temperature=0.1, chunk_size=4)
     want = brute_force_knn(mem, mem_labels, queries, 5, 7, 0.1)
     assert (scores.argmax(1).numpy() == want).all()
 
 
 def test_topk_accuracy():
-    scores = torch.tensor([[0.1, 0.9, 0.0], [0.8, 0.05, 0.15], [0.2, 0.3, 0.5]])
+    scores = torch.tensor([[0.1, 0.9, 0.0], [0.8, 0.05, 0.15], [0.2, 0.3,
+                                                                0.5]])
     labels = torch.tensor([1, 2, 0])
     acc = topk_accuracy(scores, labels, (1, 2))
     assert acc['top1'] == pytest.approx(100 / 3)
@@ -106,16 +107,16 @@ def test_metrics_through_mmengine_evaluator():
     g = torch.Generator().manual_seed(2)
     mem, mem_y = torch.randn(30, 5, generator=g), torch.randint(0, 3, (30, ))
     qry, qry_y = torch.randn(12, 5, generator=g), torch.randint(0, 3, (12, ))
-    evaluator = Evaluator([RetrievalMetric(topk=(1, 5)),
-                           KNNMetric(k=5, temperature=0.07)])
+    evaluator = Evaluator(
+        [RetrievalMetric(topk=(1, 5)),
+         KNNMetric(k=5, temperature=0.07)])
     samples = _samples(mem, mem_y, 'memory') + _samples(qry, qry_y, 'query')
     for start in range(0, len(samples), 8):  # batches, as the test loop does
         evaluator.process(samples[start:start + 8])
     metrics = evaluator.evaluate(len(samples))
     want_ret = brute_force_retrieval(qry, qry_y, (1, 5))
     assert metrics['retrieval/Rank-1'] == pytest.approx(want_ret['Rank-1'])
-    assert metrics['retrieval/mAP'] == pytest.approx(want_ret['mAP'],
-                                                     abs=1e-4)
+    assert metrics['retrieval/mAP'] == pytest.approx(want_ret['mAP'], abs=1e-4)
     want_knn = brute_force_knn(mem, mem_y, qry, 3, 5, 0.07)
     assert metrics['knn/top1'] == pytest.approx(
         100 * (want_knn == qry_y.numpy()).mean())
@@ -123,7 +124,8 @@ def test_metrics_through_mmengine_evaluator():
 
 def test_knn_metric_without_memory_says_why():
     metric = KNNMetric()
-    metric.process(None, [s.to_dict() for s in _samples(
-        torch.randn(3, 2), [0, 1, 0], 'query')])
+    metric.process(
+        None,
+        [s.to_dict() for s in _samples(torch.randn(3, 2), [0, 1, 0], 'query')])
     with pytest.raises(ValueError, match='memory'):
         metric.compute_metrics(metric.results)

@@ -8,7 +8,6 @@ import torch
 import torch.nn.functional as F
 from mmpretrain.models.selfsup import MoCo
 from mmpretrain.registry import MODELS
-from mmpretrain.structures import DataSample
 
 import mmfgssl  # noqa: F401
 from mmfgssl.models.selfsup.lcr import minmax_normalize, rationale_kl_loss
@@ -19,8 +18,8 @@ from test_models import SMALL_MOCO, _batch
 SMALL_LCR = dict(
     copy.deepcopy(SMALL_MOCO),
     type='LCR',
-    rationale_branch=dict(type='RationaleBranch', in_channels=64,
-                          num_projections=4))
+    rationale_branch=dict(
+        type='RationaleBranch', in_channels=64, num_projections=4))
 
 
 def _reference_cam(head_fn, feature_map, form, sign):
@@ -40,8 +39,9 @@ def _reference_cam(head_fn, feature_map, form, sign):
 def test_gradcam_matches_a_separate_autograd_pass(form, sign):
     torch.manual_seed(0)
     conv = torch.nn.Conv2d(3, 6, 3, padding=1)
-    head = torch.nn.Sequential(torch.nn.AdaptiveAvgPool2d(1),
-                               torch.nn.Flatten(), torch.nn.Linear(6, 5))
+    head = torch.nn.Sequential(
+        torch.nn.AdaptiveAvgPool2d(1), torch.nn.Flatten(),
+        torch.nn.Linear(6, 5))
     targets = torch.tensor([1, 3])
 
     def head_fn(fmap):
@@ -99,10 +99,10 @@ def test_kl_loss_by_hand():
     flat = kl(softmax([1, 0, 0, 3]), softmax([0, 1, 2, 0.5]))
     assert rationale_kl_loss(att, cam, 'map').item() == pytest.approx(flat)
     t = 0.4
-    flat_t = kl(softmax([1 / t, 0, 0, 3 / t]),
-                softmax([0, 1 / t, 2 / t, 0.5 / t]))
-    assert rationale_kl_loss(att, cam, 'map', t).item() == pytest.approx(
-        flat_t)
+    flat_t = kl(
+        softmax([1 / t, 0, 0, 3 / t]), softmax([0, 1 / t, 2 / t, 0.5 / t]))
+    assert rationale_kl_loss(att, cam, 'map',
+                             t).item() == pytest.approx(flat_t)
     # sum over the batch
     assert rationale_kl_loss(att.repeat(3, 1, 1), cam.repeat(3, 1, 1),
                              'row').item() == pytest.approx(3 * rows)
@@ -110,10 +110,12 @@ def test_kl_loss_by_hand():
 
 def test_minmax_normalize_batch_and_image():
     maps = torch.tensor([[[1., 3.]], [[5., 9.]]])
-    assert torch.allclose(minmax_normalize(maps, per_image=False),
-                          torch.tensor([[[0, 0.25]], [[0.5, 1]]]))
-    assert torch.allclose(minmax_normalize(maps, per_image=True),
-                          torch.tensor([[[0., 1]], [[0, 1]]]))
+    assert torch.allclose(
+        minmax_normalize(maps, per_image=False),
+        torch.tensor([[[0, 0.25]], [[0.5, 1]]]))
+    assert torch.allclose(
+        minmax_normalize(maps, per_image=True),
+        torch.tensor([[[0., 1]], [[0, 1]]]))
 
 
 def test_rationale_pooled_feature_by_direct_computation():
@@ -138,8 +140,8 @@ def test_mask_pool_average_and_weighted():
     fmap = torch.arange(8.).view(1, 2, 2, 2)  # channels [0..3], [4..7]
     masks = torch.tensor([[[[1., 0.], [0., 1.]], [[0.5, 0.], [0., 0.]]]])
     avg = mask_pool(fmap, masks)
-    assert torch.allclose(avg[0], torch.tensor([[1.5, 5.5], [0.0, 4.0]]),
-                          atol=1e-5)
+    assert torch.allclose(
+        avg[0], torch.tensor([[1.5, 5.5], [0.0, 4.0]]), atol=1e-5)
     weighted = mask_pool(fmap, masks, normalize=False)
     assert torch.allclose(weighted[0], torch.tensor([[0.75, 2.75], [0, 0.5]]))
 
@@ -161,8 +163,7 @@ def test_detach_cam_stops_the_target_path():
     GradCAM target as well; with detach_cam only through the branch."""
     grads = {}
     for detach in (False, True):
-        model = MODELS.build(dict(copy.deepcopy(SMALL_LCR),
-                                  detach_cam=detach))
+        model = MODELS.build(dict(copy.deepcopy(SMALL_LCR), detach_cam=detach))
         model.rationale_branch.requires_grad_(False)
         data = model.data_preprocessor(_batch(), True)
         torch.manual_seed(0)
@@ -186,29 +187,38 @@ def test_mocov2_loss_equals_mmpretrain_moco():
     assert torch.equal(ours.queue, theirs.queue)
 
 
-def test_rationale_synthetic_trains_and_tests(tiny_synthetic, tool,
-                                              repo_root):
+def test_rationale_synthetic_trains_and_tests(tiny_synthetic, tool, repo_root):
     work_dir = tiny_synthetic / 'work_dirs' / 'lcr'
-    tiny = ['train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
-            'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0']
-    out = tool(['train.py', f'{repo_root}/configs/rationale_synthetic.py',
-                '--work-dir', str(work_dir), '--cfg-options', *tiny,
-                'train_cfg.max_epochs=2', 'train_cfg.val_interval=2'],
+    tiny = [
+        'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
+        'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0'
+    ]
+    out = tool([
+        'train.py', f'{repo_root}/configs/rationale_synthetic.py',
+        '--work-dir',
+        str(work_dir), '--cfg-options', *tiny, 'train_cfg.max_epochs=2',
+        'train_cfg.val_interval=2'
+    ],
                cwd=tiny_synthetic)
     assert out.returncode == 0, out.stdout[-5000:]
     assert re.search(r'loss: [\d.]+\s+loss_rationale: [\d.]+', out.stdout)
     assert 'retrieval/mAP' in out.stdout
-    out = tool(['test.py', f'{repo_root}/configs/rationale_synthetic.py',
-                str(work_dir / 'epoch_2.pth'), '--cfg-options', *tiny[1:]],
+    out = tool([
+        'test.py', f'{repo_root}/configs/rationale_synthetic.py',
+        str(work_dir / 'epoch_2.pth'), '--cfg-options', *tiny[1:]
+    ],
                cwd=tiny_synthetic)
     assert out.returncode == 0, out.stdout[-5000:]
     assert re.search(r'\| retrieval/mAP\s+\|\s+[\d.]+ \|', out.stdout)
     # the rationale/GradCAM drawing tool on the same checkpoint
     png = tiny_synthetic / 'rationale.png'
-    out = tool(['visualize_rationale.py',
-                f'{repo_root}/configs/rationale_synthetic.py',
-                str(work_dir / 'epoch_2.pth'), '--num-images', '3', '--out',
-                str(png)], cwd=tiny_synthetic)
+    out = tool([
+        'visualize_rationale.py',
+        f'{repo_root}/configs/rationale_synthetic.py',
+        str(work_dir / 'epoch_2.pth'), '--num-images', '3', '--out',
+        str(png)
+    ],
+               cwd=tiny_synthetic)
     assert out.returncode == 0, out.stdout[-5000:]
     from PIL import Image
     grid = Image.open(png)

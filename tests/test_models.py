@@ -16,20 +16,33 @@ SMALL_MOCO = dict(
     queue_len=32,
     feat_dim=16,
     momentum=0.001,
-    backbone=dict(type='ResNet', depth=18, base_channels=8, stem_channels=8,
-                  strides=(1, 2, 2, 1)),
-    neck=dict(type='MoCoV2Neck', in_channels=64, hid_channels=32,
-              out_channels=16, with_avg_pool=True),
-    head=dict(type='ContrastiveHead', loss=dict(type='CrossEntropyLoss'),
-              temperature=0.2),
+    backbone=dict(
+        type='ResNet',
+        depth=18,
+        base_channels=8,
+        stem_channels=8,
+        strides=(1, 2, 2, 1)),
+    neck=dict(
+        type='MoCoV2Neck',
+        in_channels=64,
+        hid_channels=32,
+        out_channels=16,
+        with_avg_pool=True),
+    head=dict(
+        type='ContrastiveHead',
+        loss=dict(type='CrossEntropyLoss'),
+        temperature=0.2),
     data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True))
 
 
 def _batch(n=4, views=2, size=48):
     g = torch.Generator().manual_seed(0)
     return dict(
-        inputs=[torch.randint(0, 256, (n, 3, size, size), generator=g,
-                              dtype=torch.uint8) for _ in range(views)],
+        inputs=[
+            torch.randint(
+                0, 256, (n, 3, size, size), generator=g, dtype=torch.uint8)
+            for _ in range(views)
+        ],
         data_samples=[DataSample().set_gt_label(i % 2) for i in range(n)])
 
 
@@ -81,17 +94,24 @@ def test_selfsup_feature_refuses_mismatched_checkpoints(tmp_path):
     path = str(tmp_path / 'ssl.pth')
     _save_ssl_checkpoint(model, path, SMALL_MOCO)
     with pytest.raises(RuntimeError):  # size mismatch of the neck
-        MODELS.build(dict(type='SelfSupFeature', checkpoint=path,
-                          algorithm=wider))
-    state = {k: v for k, v in model.state_dict().items()
-             if not k.startswith('backbone.layer4')}
+        MODELS.build(
+            dict(type='SelfSupFeature', checkpoint=path, algorithm=wider))
+    state = {
+        k: v
+        for k, v in model.state_dict().items()
+        if not k.startswith('backbone.layer4')
+    }
     save_checkpoint(dict(state_dict=state), str(tmp_path / 'partial.pth'))
     with pytest.raises(RuntimeError, match='missing keys'):
-        MODELS.build(dict(type='SelfSupFeature',
-                          checkpoint=str(tmp_path / 'partial.pth'),
-                          algorithm=SMALL_MOCO))
+        MODELS.build(
+            dict(
+                type='SelfSupFeature',
+                checkpoint=str(tmp_path / 'partial.pth'),
+                algorithm=SMALL_MOCO))
     with pytest.raises(ValueError, match='checkpoint is empty'):
         MODELS.build(dict(type='SelfSupFeature', checkpoint=''))
     with pytest.raises(ValueError, match='meta.cfg'):
-        MODELS.build(dict(type='SelfSupFeature',
-                          checkpoint=str(tmp_path / 'partial.pth')))
+        MODELS.build(
+            dict(
+                type='SelfSupFeature',
+                checkpoint=str(tmp_path / 'partial.pth')))

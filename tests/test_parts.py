@@ -16,8 +16,7 @@ from sklearn.metrics import adjusted_rand_score
 import mmfgssl  # noqa: F401
 from conftest import killed_run_config
 from mmfgssl.datasets.synthetic import PART_IDS, BirdClass, render_bird
-from mmfgssl.models.selfsup.detcon import (detcon_b_loss,
-                                           downsample_part_map,
+from mmfgssl.models.selfsup.detcon import (detcon_b_loss, downsample_part_map,
                                            sample_part_ids)
 from mmfgssl.models.utils import batched_kmeans, resnet_hypercolumns
 
@@ -33,8 +32,8 @@ def _blobs(seed, n_per=40, k=4, dim=5, spread=0.05):
 
 def test_batched_kmeans_finds_sklearns_partition_on_separated_blobs():
     sets = [_blobs(s) for s in range(6)]
-    result = batched_kmeans(torch.from_numpy(np.stack(sets)), 4,
-                            num_iters=20, n_init=3, seed=0)
+    result = batched_kmeans(
+        torch.from_numpy(np.stack(sets)), 4, num_iters=20, n_init=3, seed=0)
     for points, labels, inertia in zip(sets, result.labels, result.inertia):
         ref = KMeans(4, n_init=10, random_state=0).fit(points)
         # same partition up to relabelling
@@ -48,36 +47,43 @@ def test_batched_kmeans_inertia_and_centres_are_consistent():
     res = batched_kmeans(points, 4, num_iters=15, seed=3)
     d = torch.cdist(points[0], res.centers[0])**2
     assert torch.equal(res.labels[0], d.argmin(1))
-    assert res.inertia[0].item() == pytest.approx(d.min(1).values.sum().item(),
-                                                  rel=1e-4)
+    assert res.inertia[0].item() == pytest.approx(
+        d.min(1).values.sum().item(), rel=1e-4)
     # reproducible from the seed
     again = batched_kmeans(points, 4, num_iters=15, seed=3)
     assert torch.equal(res.labels, again.labels)
 
 
 def test_hypercolumns_shape_and_normalisation():
-    backbone = MODELS.build(dict(type='ResNet', depth=18, base_channels=8,
-                                 stem_channels=8))
+    backbone = MODELS.build(
+        dict(type='ResNet', depth=18, base_channels=8, stem_channels=8))
     backbone.eval()
-    feats = resnet_hypercolumns(backbone, torch.randn(2, 3, 64, 64),
-                                ('stem', 'layer1', 'layer3'), grid=16)
+    feats = resnet_hypercolumns(
+        backbone,
+        torch.randn(2, 3, 64, 64), ('stem', 'layer1', 'layer3'),
+        grid=16)
     assert feats.shape == (2, 8 + 8 + 32, 16, 16)
     # each stage block is unit-norm per pixel
-    assert torch.allclose(feats[:, :8].norm(dim=1), torch.ones(2, 16, 16),
-                          atol=1e-5)
-    assert torch.allclose(feats[:, 16:].norm(dim=1), torch.ones(2, 16, 16),
-                          atol=1e-5)
+    assert torch.allclose(
+        feats[:, :8].norm(dim=1), torch.ones(2, 16, 16), atol=1e-5)
+    assert torch.allclose(
+        feats[:, 16:].norm(dim=1), torch.ones(2, 16, 16), atol=1e-5)
 
 
 # --------------------------------------------------- paired-view transform
 def test_views_keep_image_and_part_map_aligned():
     transform = TRANSFORMS.build(
-        dict(type='MultiViewWithMasks', crop_size=64, scale=(0.3, 1.0),
-             num_views=6, interpolation='bilinear'))
+        dict(
+            type='MultiViewWithMasks',
+            crop_size=64,
+            scale=(0.3, 1.0),
+            num_views=6,
+            interpolation='bilinear'))
     # 1. A part map rendered as the image itself: every view's mask must
     # reproduce its image (up to interpolation at part borders).
-    _, part_map = render_bird(BirdClass('long', 'double', 'crested', 'red'),
-                              96, np.random.default_rng(5))
+    _, part_map = render_bird(
+        BirdClass('long', 'double', 'crested', 'red'), 96,
+        np.random.default_rng(5))
     as_image = np.repeat((part_map * 30).astype(np.uint8)[..., None], 3, -1)
     np.random.seed(1)
     out = transform(dict(img=as_image, part_map=part_map))
@@ -99,8 +105,8 @@ def test_views_keep_image_and_part_map_aligned():
         if eye.sum() < 5:
             continue
         bgr = view.astype(int)
-        red = (bgr[..., 2] > bgr[..., 1] + 40) & (bgr[..., 2] >
-                                                  bgr[..., 0] + 40)
+        red = (bgr[..., 2] > bgr[..., 1] + 40) & (
+            bgr[..., 2] > bgr[..., 0] + 40)
         dark = bgr.max(-1) < 80
         assert (red | dark)[eye].mean() > 0.7
         checked += 1
@@ -178,10 +184,24 @@ def test_detcon_b_loss_with_gathered_targets_equals_global_batch():
     ids = torch.randint(0, 4, (2, 4, 3), generator=g)
     valid = torch.ones(2, 4, 3, dtype=torch.bool)
     full = _reference_detcon_loss(preds, targets, ids, valid, 0.1)
-    first = detcon_b_loss(preds[:, :2], targets, ids[:, :2], ids, valid[:, :2],
-                          valid, 0.1, image_offset=0)
-    second = detcon_b_loss(preds[:, 2:], targets, ids[:, 2:], ids,
-                           valid[:, 2:], valid, 0.1, image_offset=2)
+    first = detcon_b_loss(
+        preds[:, :2],
+        targets,
+        ids[:, :2],
+        ids,
+        valid[:, :2],
+        valid,
+        0.1,
+        image_offset=0)
+    second = detcon_b_loss(
+        preds[:, 2:],
+        targets,
+        ids[:, 2:],
+        ids,
+        valid[:, 2:],
+        valid,
+        0.1,
+        image_offset=2)
     assert ((first + second) / 2).item() == pytest.approx(full, rel=1e-5)
 
 
@@ -197,36 +217,52 @@ def test_perfect_part_predictions_give_lower_loss():
 
 
 # ------------------------------------------------------- DetCon / PARTICLE
-SMALL_BACKBONE = dict(type='ResNet', depth=18, base_channels=8,
-                      stem_channels=8, strides=(1, 2, 2, 1))
-_MLP = dict(type='NonLinearNeck', num_layers=2, with_bias=True,
-            with_last_bn=False, with_last_bias=True, with_avg_pool=False,
-            norm_cfg=dict(type='LN'))
+SMALL_BACKBONE = dict(
+    type='ResNet',
+    depth=18,
+    base_channels=8,
+    stem_channels=8,
+    strides=(1, 2, 2, 1))
+_MLP = dict(
+    type='NonLinearNeck',
+    num_layers=2,
+    with_bias=True,
+    with_last_bn=False,
+    with_last_bias=True,
+    with_avg_pool=False,
+    norm_cfg=dict(type='LN'))
 SMALL_PARTICLE = dict(
-    type='PARTICLE', backbone=SMALL_BACKBONE,
+    type='PARTICLE',
+    backbone=SMALL_BACKBONE,
     neck=dict(_MLP, in_channels=64, hid_channels=32, out_channels=16),
     predictor=dict(_MLP, in_channels=16, hid_channels=32, out_channels=16),
-    num_parts=4, num_samples=3, discovery_size=48, discovery_grid=12,
+    num_parts=4,
+    num_samples=3,
+    discovery_size=48,
+    discovery_grid=12,
     data_preprocessor=dict(mean=[127.5] * 3, std=[127.5] * 3, to_rgb=True))
 
 
 def test_particle_discovers_parts_and_trains_on_them():
     model = MODELS.build(copy.deepcopy(SMALL_PARTICLE))
     rng = np.random.default_rng(0)
-    images = [rng.integers(0, 256, (40 + 8 * i, 56, 3), np.uint8)
-              for i in range(3)]
+    images = [
+        rng.integers(0, 256, (40 + 8 * i, 56, 3), np.uint8) for i in range(3)
+    ]
     maps = model.discover_parts(images)
     assert [m.shape for m in maps] == [(12, 12)] * 3
     assert all(m.max() < 4 for m in maps)
 
-    views = [torch.randint(0, 256, (2, 3, 48, 48), dtype=torch.uint8)
-             for _ in range(2)]
+    views = [
+        torch.randint(0, 256, (2, 3, 48, 48), dtype=torch.uint8)
+        for _ in range(2)
+    ]
     masks = torch.randint(0, 4, (2, 2, 48, 48))
     samples = [DataSample() for _ in range(2)]
     for s, m in zip(samples, masks):
         s.set_field(m.numpy(), 'part_masks')
-    data = model.data_preprocessor(dict(inputs=views, data_samples=samples),
-                                   True)
+    data = model.data_preprocessor(
+        dict(inputs=views, data_samples=samples), True)
     loss = model(**data, mode='loss')['loss']
     assert loss.item() > 0
     loss.backward()
@@ -241,15 +277,18 @@ def test_detcon_felzenszwalb_parts_at_image_resolution():
     for key in ('num_parts', 'discovery_size', 'discovery_grid'):
         cfg.pop(key)
     model = MODELS.build(dict(cfg, type='DetCon', fh_min_size=20))
-    img, _ = render_bird(BirdClass('cone', 'none', 'plain', 'white'), 64,
-                         np.random.default_rng(0))
+    img, _ = render_bird(
+        BirdClass('cone', 'none', 'plain', 'white'), 64,
+        np.random.default_rng(0))
     (segments, ) = model.discover_parts([img[..., ::-1]])
     assert segments.shape == (64, 64) and segments.max() >= 2
 
 
 # ----------------------------------------------------------- end to end
-TINY = ['train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
-        'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0']
+TINY = [
+    'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
+    'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0'
+]
 
 
 def _ok(proc):
@@ -260,12 +299,18 @@ def _ok(proc):
 def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
                                                    repo_root):
     base = f'{repo_root}/configs/particle_synthetic.py'
-    opts = [*TINY, 'train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
-            'custom_hooks.1.epochs_per_round=1',
-            'default_hooks.checkpoint.interval=1']
+    opts = [
+        *TINY, 'train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
+        'custom_hooks.1.epochs_per_round=1',
+        'default_hooks.checkpoint.interval=1'
+    ]
     full = tiny_synthetic / 'work_dirs' / 'particle_full'
-    out = _ok(tool(['train.py', base, '--work-dir', str(full),
-                    '--cfg-options', *opts], cwd=tiny_synthetic))
+    out = _ok(
+        tool([
+            'train.py', base, '--work-dir',
+            str(full), '--cfg-options', *opts
+        ],
+             cwd=tiny_synthetic))
     rounds = re.findall(r'part maps of 24 images written to \S+round_(\d)',
                         out)
     assert rounds == ['0', '1']
@@ -277,15 +322,26 @@ def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
     # epoch-1 checkpoint and the run ends with the same weights
     part = tiny_synthetic / 'work_dirs' / 'particle_part'
     kill_cfg, env = killed_run_config(
-        tiny_synthetic, base,
-        [dict(type='IterationSeedHook'),
-         dict(type='PartMapHook', epochs_per_round=1)], epoch=1)
-    crashed = tool(['train.py', kill_cfg, '--work-dir', str(part),
-                    '--cfg-options', *opts], cwd=tiny_synthetic, env=env)
+        tiny_synthetic,
+        base, [
+            dict(type='IterationSeedHook'),
+            dict(type='PartMapHook', epochs_per_round=1)
+        ],
+        epoch=1)
+    crashed = tool([
+        'train.py', kill_cfg, '--work-dir',
+        str(part), '--cfg-options', *opts
+    ],
+                   cwd=tiny_synthetic,
+                   env=env)
     assert crashed.returncode == 137
     assert not (part / 'part_maps' / 'round_1').exists()
-    out = _ok(tool(['train.py', base, '--work-dir', str(part), '--resume',
-                    '--cfg-options', *opts], cwd=tiny_synthetic))
+    out = _ok(
+        tool([
+            'train.py', base, '--work-dir',
+            str(part), '--resume', '--cfg-options', *opts
+        ],
+             cwd=tiny_synthetic))
     assert 'resumed epoch: 1' in out
     from mmfgssl.compat import safe_torch_load
     a = safe_torch_load(str(full / 'epoch_2.pth'))['state_dict']
@@ -295,8 +351,13 @@ def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
 
     # the discovered parts drawn over test images
     png = tiny_synthetic / 'parts.png'
-    _ok(tool(['visualize_parts.py', base, str(full / 'epoch_2.pth'),
-              '--num-images', '2', '--out', str(png)], cwd=tiny_synthetic))
+    _ok(
+        tool([
+            'visualize_parts.py', base,
+            str(full / 'epoch_2.pth'), '--num-images', '2', '--out',
+            str(png)
+        ],
+             cwd=tiny_synthetic))
     from PIL import Image
     # 2 rows; input, discovered parts, ground-truth parts; 64 px tiles
     assert Image.open(png).size == (2 * (3 * 66 + 2), 2 * (2 * 66 + 2))
@@ -304,12 +365,19 @@ def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
 
 def test_detcon_end_to_end(tiny_synthetic, tool, repo_root):
     work = tiny_synthetic / 'work_dirs' / 'detcon'
-    out = _ok(tool(['train.py', f'{repo_root}/configs/detcon_synthetic.py',
-                    '--work-dir', str(work), '--cfg-options', *TINY,
-                    'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'],
-                   cwd=tiny_synthetic))
+    out = _ok(
+        tool([
+            'train.py', f'{repo_root}/configs/detcon_synthetic.py',
+            '--work-dir',
+            str(work), '--cfg-options', *TINY, 'train_cfg.max_epochs=1',
+            'train_cfg.val_interval=1'
+        ],
+             cwd=tiny_synthetic))
     assert 'DetCon.discover_parts' in out and 'retrieval/mAP' in out
-    out = _ok(tool(['test.py', f'{repo_root}/configs/detcon_synthetic.py',
-                    str(work / 'epoch_1.pth'), '--cfg-options', *TINY[1:]],
-                   cwd=tiny_synthetic))
+    out = _ok(
+        tool([
+            'test.py', f'{repo_root}/configs/detcon_synthetic.py',
+            str(work / 'epoch_1.pth'), '--cfg-options', *TINY[1:]
+        ],
+             cwd=tiny_synthetic))
     assert 'retrieval/Rank-1' in out

@@ -35,17 +35,17 @@ def _bird(seed, size=48):
 def write_pascub(root, n_cub_train=3, n_pascal=2, n_test=4):
     """PASCUB_Birds layout; labels saved as RGB PNGs like the original."""
     for source, split, n in (('CUB_Parts', 'train', n_cub_train),
-                             ('PASCAL_Parts', 'train', n_pascal),
-                             ('CUB_Parts', 'test', n_test)):
+                             ('PASCAL_Parts', 'train',
+                              n_pascal), ('CUB_Parts', 'test', n_test)):
         for d in (f'images_{split}', f'parts_{split}'):
             os.makedirs(root / source / d, exist_ok=True)
         for i in range(n):
             img, parts = _bird(hash((source, split, i)) % 1000)
-            Image.fromarray(img).save(
-                root / source / f'images_{split}' / f'{source}_{i}.jpg')
+            Image.fromarray(img).save(root / source / f'images_{split}' /
+                                      f'{source}_{i}.jpg')
             rgb = np.repeat(parts[..., None], 3, -1)  # ids in every channel
-            Image.fromarray(rgb).save(
-                root / source / f'parts_{split}' / f'{source}_{i}.png')
+            Image.fromarray(rgb).save(root / source / f'parts_{split}' /
+                                      f'{source}_{i}.png')
 
 
 def write_oid(root, ids=('0001', '0002', '0003')):
@@ -65,41 +65,64 @@ def write_oid(root, ids=('0001', '0002', '0003')):
 
 def test_pascub_layout_kshot_and_rgb_labels(tmp_path):
     write_pascub(tmp_path)
-    pipeline = [dict(type='LoadImageFromFile'),
-                dict(type='LoadPartAnnotations')]
-    train = DATASETS.build(dict(type='PASCUBPartsDataset',
-                                data_root=str(tmp_path), split='train',
-                                pipeline=pipeline))
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='LoadPartAnnotations')
+    ]
+    train = DATASETS.build(
+        dict(
+            type='PASCUBPartsDataset',
+            data_root=str(tmp_path),
+            split='train',
+            pipeline=pipeline))
     assert len(train) == 3 + 2  # CUB + PASCAL birds
-    test = DATASETS.build(dict(type='PASCUBPartsDataset',
-                               data_root=str(tmp_path), split='test',
-                               pipeline=pipeline))
+    test = DATASETS.build(
+        dict(
+            type='PASCUBPartsDataset',
+            data_root=str(tmp_path),
+            split='test',
+            pipeline=pipeline))
     assert len(test) == 4
     assert len(train.metainfo['classes']) == 11
     sample = test[0]
     assert sample['gt_seg_map'].ndim == 2  # first channel of the RGB PNG
-    kshot = lambda seed: DATASETS.build(dict(
-        type='PASCUBPartsDataset', data_root=str(tmp_path), split='train',
-        num_shots=2, seed=seed))
-    paths = lambda d: [d.get_data_info(i)['img_path'] for i in range(len(d))]
+
+    def kshot(seed):
+        return DATASETS.build(
+            dict(type='PASCUBPartsDataset', data_root=str(tmp_path),
+                 split='train', num_shots=2, seed=seed))
+
+    def paths(dataset):
+        return [dataset.get_data_info(i)['img_path']
+                for i in range(len(dataset))]
+
     assert len(kshot(0)) == 2 and paths(kshot(0)) == paths(kshot(0))
     assert set(paths(kshot(0))) <= set(paths(train))
     with pytest.raises(ValueError, match='num_shots=9'):
-        DATASETS.build(dict(type='PASCUBPartsDataset',
-                            data_root=str(tmp_path), split='train',
-                            num_shots=9))
+        DATASETS.build(
+            dict(
+                type='PASCUBPartsDataset',
+                data_root=str(tmp_path),
+                split='train',
+                num_shots=9))
     with pytest.raises(FileNotFoundError, match='images_train'):
-        DATASETS.build(dict(type='PASCUBPartsDataset',
-                            data_root=str(tmp_path / 'nowhere')))
+        DATASETS.build(
+            dict(
+                type='PASCUBPartsDataset',
+                data_root=str(tmp_path / 'nowhere')))
 
 
 def test_oid_layout_bitset_labels_and_banner(tmp_path):
     write_oid(tmp_path)
-    dataset = DATASETS.build(dict(
-        type='OIDAircraftPartsDataset', data_root=str(tmp_path),
-        ann_file='train_oid.txt',
-        pipeline=[dict(type='LoadImageFromFile'),
-                  dict(type='LoadOIDAircraftParts', banner=21)]))
+    dataset = DATASETS.build(
+        dict(
+            type='OIDAircraftPartsDataset',
+            data_root=str(tmp_path),
+            ann_file='train_oid.txt',
+            pipeline=[
+                dict(type='LoadImageFromFile'),
+                dict(type='LoadOIDAircraftParts', banner=21)
+            ]))
     assert len(dataset) == 3
     sample = dataset[0]
     assert sample['img'].shape[:2] == (40 - 21, 30)
@@ -113,8 +136,11 @@ def test_oid_layout_bitset_labels_and_banner(tmp_path):
 
 
 def test_flip_swaps_left_and_right_parts():
-    flip = TRANSFORMS.build(dict(type='FlipSwapParts', prob=1.0,
-                                 swap_pairs=[(4, 5), (6, 7), (8, 9)]))
+    flip = TRANSFORMS.build(
+        dict(
+            type='FlipSwapParts',
+            prob=1.0,
+            swap_pairs=[(4, 5), (6, 7), (8, 9)]))
     labels = np.array([[0, 4, 5, 1], [6, 7, 8, 9]], np.uint8)
     img = np.arange(8 * 3, dtype=np.uint8).reshape(2, 4, 3)
     out = flip(dict(img=img.copy(), gt_seg_map=labels.copy()))
@@ -151,35 +177,46 @@ def test_fold_metrics_select_on_one_fold_score_on_the_others():
     metric = FewShotPartIoU(num_folds=2)
     metric.dataset_meta = dict(classes=('bg', 'part'))
     # image 0/1 form fold 0, images 2/3 fold 1; image 4 is left over
-    per_image = [np.array([[1, 1], [2, 1]]), np.array([[1, 0], [1, 1]]),
-                 np.array([[0, 2], [2, 2]]), np.array([[3, 0], [3, 4]]),
-                 np.array([[9, 9], [9, 9]])]
+    per_image = [
+        np.array([[1, 1], [2, 1]]),
+        np.array([[1, 0], [1, 1]]),
+        np.array([[0, 2], [2, 2]]),
+        np.array([[3, 0], [3, 4]]),
+        np.array([[9, 9], [9, 9]])
+    ]
     out = metric.compute_metrics(per_image)
     assert out['fold0_mIoU'] == pytest.approx(100 * (2 / 3 + 1 / 2) / 2)
     assert out['rest0_mIoU'] == pytest.approx(100 * (3 / 5 + 2 / 6) / 2)
     assert out['fold1_mIoU'] == out['rest0_mIoU']
     total = np.sum(per_image, 0)
-    assert out['mIoU'] == pytest.approx(
-        100 * np.mean(total[0] / total[1]))
+    assert out['mIoU'] == pytest.approx(100 * np.mean(total[0] / total[1]))
 
 
 SEG_MODEL = dict(
     type='EncoderDecoder',
     data_preprocessor=dict(type='SegDataPreProcessor', size_divisor=16),
-    backbone=dict(type='mmpretrain.ResNet', depth=18, base_channels=8,
-                  stem_channels=8, strides=(1, 2, 2, 1),
-                  dilations=(1, 1, 1, 2), zero_init_residual=False,
-                  init_cfg=dict(type='StrictPretrained', checkpoint='')),
-    decode_head=dict(type='PartUpsampleHead', in_channels=64,
-                     up_channels=(16, 8, 8, 8), num_classes=3,
-                     norm_cfg=dict(type='BN')),
+    backbone=dict(
+        type='mmpretrain.ResNet',
+        depth=18,
+        base_channels=8,
+        stem_channels=8,
+        strides=(1, 2, 2, 1),
+        dilations=(1, 1, 1, 2),
+        zero_init_residual=False,
+        init_cfg=dict(type='StrictPretrained', checkpoint='')),
+    decode_head=dict(
+        type='PartUpsampleHead',
+        in_channels=64,
+        up_channels=(16, 8, 8, 8),
+        num_classes=3,
+        norm_cfg=dict(type='BN')),
     test_cfg=dict(mode='whole'))
 
 
 def _ssl_checkpoint(tmp_path, depth=18):
     from mmpretrain.registry import MODELS as PRETRAIN_MODELS
-    backbone = PRETRAIN_MODELS.build(dict(type='ResNet', depth=depth,
-                                          base_channels=8, stem_channels=8))
+    backbone = PRETRAIN_MODELS.build(
+        dict(type='ResNet', depth=depth, base_channels=8, stem_channels=8))
     for p in backbone.parameters():
         torch.nn.init.normal_(p)
     state = {f'backbone.{k}': v for k, v in backbone.state_dict().items()}
@@ -209,8 +246,9 @@ def test_mismatched_or_missing_checkpoint_fails_loudly(tmp_path):
     cfg['backbone']['init_cfg']['checkpoint'] = ''
     with pytest.raises(ValueError, match='init_cfg.checkpoint'):
         MODELS.build(cfg).init_weights()
-    save_checkpoint(dict(state_dict={'other.w': torch.ones(1)}),
-                    str(tmp_path / 'nobackbone.pth'))
+    save_checkpoint(
+        dict(state_dict={'other.w': torch.ones(1)}),
+        str(tmp_path / 'nobackbone.pth'))
     cfg['backbone']['init_cfg']['checkpoint'] = str(tmp_path /
                                                     'nobackbone.pth')
     with pytest.raises(KeyError, match="'backbone.'"):
@@ -218,15 +256,19 @@ def test_mismatched_or_missing_checkpoint_fails_loudly(tmp_path):
 
 
 def test_multilabel_head_loss_is_per_part_bce():
-    head = MODELS.build(dict(type='PartUpsampleHead', in_channels=4,
-                             up_channels=(4, ), num_classes=2,
-                             multi_label=True))
+    head = MODELS.build(
+        dict(
+            type='PartUpsampleHead',
+            in_channels=4,
+            up_channels=(4, ),
+            num_classes=2,
+            multi_label=True))
     from mmseg.structures import SegDataSample
     from mmengine.structures import PixelData
     logits = torch.zeros(1, 2, 2, 2)
     sample = SegDataSample()
-    sample.gt_sem_seg = PixelData(data=torch.tensor([[[0b01, 0b11],
-                                                      [0b10, 255]]]))
+    sample.gt_sem_seg = PixelData(
+        data=torch.tensor([[[0b01, 0b11], [0b10, 255]]]))
     loss = head.loss_by_feat(logits, [sample])['loss_bce']
     # zero logits: BCE = log 2 for every valid (pixel, part)
     assert loss.item() == pytest.approx(np.log(2))
@@ -235,29 +277,34 @@ def test_multilabel_head_loss_is_per_part_bce():
 def test_kshot_protocol_from_a_mocov2_checkpoint(tiny_synthetic, tool,
                                                  repo_root):
     ssl_dir = tiny_synthetic / 'work_dirs' / 'ssl_for_partseg'
-    out = tool(['train.py', f'{repo_root}/configs/mocov2_synthetic.py',
-                '--work-dir', str(ssl_dir), '--cfg-options',
-                'train_dataloader.batch_size=8',
-                'train_dataloader.num_workers=0', 'train_cfg.max_epochs=1',
-                'train_cfg.val_interval=5'], cwd=tiny_synthetic)
+    out = tool([
+        'train.py', f'{repo_root}/configs/mocov2_synthetic.py', '--work-dir',
+        str(ssl_dir), '--cfg-options', 'train_dataloader.batch_size=8',
+        'train_dataloader.num_workers=0', 'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=5'
+    ],
+               cwd=tiny_synthetic)
     assert out.returncode == 0, out.stdout[-4000:]
-    out = tool(['partseg_protocol.py',
-                f'{repo_root}/configs/partseg/synthetic_finetune.py',
-                str(ssl_dir / 'epoch_1.pth'), '--shots', '8', '--work-dir',
-                str(tiny_synthetic / 'work_dirs' / 'partseg'),
-                '--cfg-options', 'train_cfg.max_epochs=2',
-                'default_hooks.checkpoint.interval=1',
-                'train_dataloader.num_workers=0',
-                'test_dataloader.num_workers=0'], cwd=tiny_synthetic)
+    out = tool([
+        'partseg_protocol.py',
+        f'{repo_root}/configs/partseg/synthetic_finetune.py',
+        str(ssl_dir / 'epoch_1.pth'), '--shots', '8', '--work-dir',
+        str(tiny_synthetic / 'work_dirs' / 'partseg'), '--cfg-options',
+        'train_cfg.max_epochs=2', 'default_hooks.checkpoint.interval=1',
+        'train_dataloader.num_workers=0', 'test_dataloader.num_workers=0'
+    ],
+               cwd=tiny_synthetic)
     assert out.returncode == 0, out.stdout[-4000:]
     # 8 test images -> 5 folds of 1; one row per fold and the summary
     rows = re.findall(r'\| (\d) \| epoch_\d\.pth \| [\d.]+ \| [\d.]+ \|',
                       out.stdout)
     assert rows == ['0', '1', '2', '3', '4']
     assert re.search(r'mean \+- std .*\*\*[\d.]+ \+- [\d.]+\*\*', out.stdout)
-    out = tool(['partseg_protocol.py',
-                f'{repo_root}/configs/partseg/synthetic_finetune.py',
-                str(ssl_dir / 'epoch_1.pth'), '--shots', '4'],
+    out = tool([
+        'partseg_protocol.py',
+        f'{repo_root}/configs/partseg/synthetic_finetune.py',
+        str(ssl_dir / 'epoch_1.pth'), '--shots', '4'
+    ],
                cwd=tiny_synthetic)
     assert out.returncode != 0 and 'smaller than the batch size' in (
         out.stdout)

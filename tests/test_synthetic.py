@@ -32,8 +32,12 @@ def test_mmpretrain_cub_reads_the_layout(tiny_synthetic):
 
 
 def test_generation_is_deterministic(tmp_path):
-    kwargs = dict(num_classes=3, images_per_class=3, train_per_class=2,
-                  image_size=48, seed=7)
+    kwargs = dict(
+        num_classes=3,
+        images_per_class=3,
+        train_per_class=2,
+        image_size=48,
+        seed=7)
     make_synthetic_birds(str(tmp_path / 'a'), **kwargs)
     make_synthetic_birds(str(tmp_path / 'b'), **kwargs)
     make_synthetic_birds(str(tmp_path / 'c'), **dict(kwargs, seed=8))
@@ -42,9 +46,10 @@ def test_generation_is_deterministic(tmp_path):
         a = (tmp_path / 'a' / 'images' / rel).read_bytes()
         assert a == (tmp_path / 'b' / 'images' / rel).read_bytes()
     other = open(tmp_path / 'c' / 'images.txt').read().split()[1::2]
-    assert any((tmp_path / 'a' / 'images' / f).read_bytes() !=
-               (tmp_path / 'c' / 'images' / g).read_bytes()
-               for f, g in zip(files, other))
+    assert any(
+        (tmp_path / 'a' / 'images' /
+         f).read_bytes() != (tmp_path / 'c' / 'images' / g).read_bytes()
+        for f, g in zip(files, other))
 
 
 def test_refuses_to_overwrite(tmp_path):
@@ -64,10 +69,12 @@ def test_class_changes_only_small_local_parts():
         img_a, lbl_a = render_bird(a, size, np.random.default_rng(seed))
         img_b, lbl_b = render_bird(b, size, np.random.default_rng(seed))
         diff = np.abs(img_a.astype(int) - img_b.astype(int)).max(-1) > 0
-        local = np.isin(lbl_a, [PART_IDS[p] for p in
-                                ('beak', 'eye', 'crest', 'wing', 'head')])
-        local |= np.isin(lbl_b, [PART_IDS[p] for p in
-                                 ('beak', 'eye', 'crest', 'wing', 'head')])
+        local = np.isin(
+            lbl_a,
+            [PART_IDS[p] for p in ('beak', 'eye', 'crest', 'wing', 'head')])
+        local |= np.isin(
+            lbl_b,
+            [PART_IDS[p] for p in ('beak', 'eye', 'crest', 'wing', 'head')])
         assert not (diff & ~local).any()
         changed.append(diff.mean())
         object_share.append(diff.sum() / (lbl_a > 0).sum())

@@ -29,18 +29,23 @@ def _ok(proc):
 def pretrained(tiny_synthetic, tool, repo_root):
     """Two epochs of MoCo v2 with online evaluation after each epoch."""
     work_dir = tiny_synthetic / 'work_dirs' / 'mocov2'
-    out = _ok(tool([
-        'train.py', f'{repo_root}/configs/mocov2_synthetic.py',
-        '--work-dir', str(work_dir), '--cfg-options', *TINY,
-        'train_cfg.max_epochs=2', 'train_cfg.val_interval=1'
-    ], cwd=tiny_synthetic))
+    out = _ok(
+        tool([
+            'train.py', f'{repo_root}/configs/mocov2_synthetic.py',
+            '--work-dir',
+            str(work_dir), '--cfg-options', *TINY, 'train_cfg.max_epochs=2',
+            'train_cfg.val_interval=1'
+        ],
+             cwd=tiny_synthetic))
     return work_dir, out
 
 
 def test_pretraining_logs_online_retrieval_and_knn(pretrained):
     work_dir, out = pretrained
-    val_lines = [l for l in out.splitlines() if 'Epoch(val)' in l
-                 and 'retrieval/mAP' in l]
+    val_lines = [
+        line for line in out.splitlines()
+        if 'Epoch(val)' in line and 'retrieval/mAP' in line
+    ]
     assert len(val_lines) == 2
     assert 'knn/top1' in val_lines[-1]
     # model selection on the validation split keeps the best checkpoint
@@ -51,11 +56,14 @@ def test_test_tool_reports_retrieval_table(pretrained, tiny_synthetic, tool,
                                            repo_root):
     work_dir, _ = pretrained
     out_json = tiny_synthetic / 'metrics.json'
-    out = _ok(tool([
-        'test.py', f'{repo_root}/configs/mocov2_synthetic.py',
-        str(work_dir / 'epoch_2.pth'), '--work-dir', str(work_dir),
-        '--out', str(out_json), '--cfg-options', *TINY[1:]
-    ], cwd=tiny_synthetic))
+    out = _ok(
+        tool([
+            'test.py', f'{repo_root}/configs/mocov2_synthetic.py',
+            str(work_dir / 'epoch_2.pth'), '--work-dir',
+            str(work_dir), '--out',
+            str(out_json), '--cfg-options', *TINY[1:]
+        ],
+             cwd=tiny_synthetic))
     table = out[out.index('| metric'):]
     for key in ('retrieval/Rank-1', 'retrieval/Rank-5', 'retrieval/mAP',
                 'knn/top1'):
@@ -67,14 +75,17 @@ def test_linear_probe_on_the_checkpoint(pretrained, tiny_synthetic, tool,
                                         repo_root):
     work_dir, _ = pretrained
     linear_dir = tiny_synthetic / 'work_dirs' / 'linear'
-    out = _ok(tool([
-        'train.py', f'{repo_root}/configs/linear_probe/synthetic.py',
-        '--work-dir', str(linear_dir), '--cfg-options',
-        f'model.backbone.checkpoint={work_dir}/epoch_2.pth',
-        'train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
-        'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
-        'val_dataloader.num_workers=0'
-    ], cwd=tiny_synthetic))
+    out = _ok(
+        tool([
+            'train.py', f'{repo_root}/configs/linear_probe/synthetic.py',
+            '--work-dir',
+            str(linear_dir), '--cfg-options',
+            f'model.backbone.checkpoint={work_dir}/epoch_2.pth',
+            'train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
+            'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
+            'val_dataloader.num_workers=0'
+        ],
+             cwd=tiny_synthetic))
     assert re.search(r'Epoch\(val\) \[2\].*accuracy/top1: [\d.]+', out)
     # the backbone stayed frozen: its weights equal the pre-trained ones
     ssl = safe_torch_load(str(work_dir / 'epoch_2.pth'))['state_dict']
@@ -90,20 +101,32 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
         'default_hooks.checkpoint.interval=1'
     ]
     base = f'{repo_root}/configs/mocov2_synthetic.py'
-    full, killed = (tiny_synthetic / 'work_dirs' / n
-                    for n in ('full', 'killed'))
-    _ok(tool(['train.py', base, '--work-dir', str(full), '--cfg-options',
-              *common], cwd=tiny_synthetic))
+    full, killed = (
+        tiny_synthetic / 'work_dirs' / n for n in ('full', 'killed'))
+    _ok(
+        tool([
+            'train.py', base, '--work-dir',
+            str(full), '--cfg-options', *common
+        ],
+             cwd=tiny_synthetic))
 
     kill_cfg, env = killed_run_config(
         tiny_synthetic, base, [dict(type='IterationSeedHook')], epoch=2)
-    crashed = tool(['train.py', kill_cfg, '--work-dir', str(killed),
-                    '--cfg-options', *common], cwd=tiny_synthetic, env=env)
+    crashed = tool([
+        'train.py', kill_cfg, '--work-dir',
+        str(killed), '--cfg-options', *common
+    ],
+                   cwd=tiny_synthetic,
+                   env=env)
     assert crashed.returncode == 137
     assert not (killed / 'epoch_3.pth').exists()
 
-    out = _ok(tool(['train.py', base, '--work-dir', str(killed), '--resume',
-                    '--cfg-options', *common], cwd=tiny_synthetic))
+    out = _ok(
+        tool([
+            'train.py', base, '--work-dir',
+            str(killed), '--resume', '--cfg-options', *common
+        ],
+             cwd=tiny_synthetic))
     assert 'resumed epoch: 2' in out
     a = safe_torch_load(str(full / 'epoch_3.pth'))
     b = safe_torch_load(str(killed / 'epoch_3.pth'))
@@ -116,21 +139,27 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
 
 def test_dist_train_two_processes_on_cpu(tiny_synthetic, tool, repo_root):
     work_dir = tiny_synthetic / 'work_dirs' / 'dist'
-    out = _ok(tool([
-        'dist_train.sh', f'{repo_root}/configs/mocov2_synthetic.py', '2',
-        '--work-dir', str(work_dir), '--cfg-options',
-        'train_dataloader.batch_size=4', *TINY[1:],
-        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'
-    ], cwd=tiny_synthetic, env={'PORT': '29731'}))
+    out = _ok(
+        tool([
+            'dist_train.sh', f'{repo_root}/configs/mocov2_synthetic.py', '2',
+            '--work-dir',
+            str(work_dir), '--cfg-options', 'train_dataloader.batch_size=4',
+            *TINY[1:], 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'
+        ],
+             cwd=tiny_synthetic,
+             env={'PORT': '29731'}))
     assert 'Distributed training: True' in out
     # 24 images / (2 processes x 4) = 3 iterations per epoch
     assert re.search(r'Epoch\(train\) \[1\]\[3/3\]', out)
     assert 'retrieval/mAP' in out
-    out = _ok(tool([
-        'dist_test.sh', f'{repo_root}/configs/mocov2_synthetic.py',
-        str(work_dir / 'epoch_1.pth'), '2', '--work-dir', str(work_dir),
-        '--cfg-options', *TINY[1:]
-    ], cwd=tiny_synthetic, env={'PORT': '29732'}))
+    out = _ok(
+        tool([
+            'dist_test.sh', f'{repo_root}/configs/mocov2_synthetic.py',
+            str(work_dir / 'epoch_1.pth'), '2', '--work-dir',
+            str(work_dir), '--cfg-options', *TINY[1:]
+        ],
+             cwd=tiny_synthetic,
+             env={'PORT': '29732'}))
     assert 'retrieval/Rank-1' in out
 
 
@@ -148,8 +177,10 @@ def test_corrupt_image_error_names_the_file(tiny_synthetic, tmp_path, tool,
     root = tmp_path / 'data' / 'synthetic_birds'
     first = open(root / 'images.txt').readline().split()[1]
     (root / 'images' / first).write_bytes(b'not a jpeg')
-    proc = tool(['train.py', f'{repo_root}/configs/mocov2_synthetic.py',
-                 '--cfg-options', *TINY, 'train_cfg.max_epochs=1'],
+    proc = tool([
+        'train.py', f'{repo_root}/configs/mocov2_synthetic.py',
+        '--cfg-options', *TINY, 'train_cfg.max_epochs=1'
+    ],
                 cwd=tmp_path)
     assert proc.returncode != 0
     assert osp.join('images', first) in proc.stdout
@@ -158,7 +189,8 @@ def test_corrupt_image_error_names_the_file(tiny_synthetic, tmp_path, tool,
 def test_amp_without_gpu_is_refused_clearly(tiny_synthetic, tool, repo_root):
     if torch.cuda.is_available():
         pytest.skip('a GPU is present')
-    proc = tool(['train.py', f'{repo_root}/configs/mocov2_synthetic.py',
-                 '--amp'], cwd=tiny_synthetic)
+    proc = tool(
+        ['train.py', f'{repo_root}/configs/mocov2_synthetic.py', '--amp'],
+        cwd=tiny_synthetic)
     assert proc.returncode != 0
     assert '--amp needs a GPU' in proc.stdout

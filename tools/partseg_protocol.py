@@ -36,14 +36,20 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config', help='a configs/partseg/ config')
     parser.add_argument('checkpoint', help='self-supervised checkpoint')
-    parser.add_argument('--shots', type=int,
-                        help='K training images (default: the config\'s)')
-    parser.add_argument('--seed', type=int, default=0,
-                        help='seed of the K-shot draw')
-    parser.add_argument('--work-dir', help='default: work_dirs/partseg/'
-                        '<config>_<checkpoint run>_<K>shot_seed<S>')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
-                        default={}, help='passed to train.py and test.py')
+    parser.add_argument(
+        '--shots', type=int, help='K training images (default: the config\'s)')
+    parser.add_argument(
+        '--seed', type=int, default=0, help='seed of the K-shot draw')
+    parser.add_argument(
+        '--work-dir',
+        help='default: work_dirs/partseg/'
+        '<config>_<checkpoint run>_<K>shot_seed<S>')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        default={},
+        help='passed to train.py and test.py')
     return parser.parse_args()
 
 
@@ -85,20 +91,23 @@ def main():
     os.makedirs(work_dir, exist_ok=True)
     cli_options = [f'{k}={v}' for k, v in options.items()]
 
-    run_tool(['train.py', args.config, '--work-dir', work_dir,
-              '--cfg-options',
-              f'model.backbone.init_cfg.checkpoint={args.checkpoint}',
-              *cli_options], osp.join(work_dir, 'train.log'))
-    ckpts = sorted(glob.glob(osp.join(work_dir, 'epoch_*.pth')),
-                   key=lambda p: int(re.findall(r'epoch_(\d+)', p)[-1]))
+    run_tool([
+        'train.py', args.config, '--work-dir', work_dir, '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={args.checkpoint}', *cli_options
+    ], osp.join(work_dir, 'train.log'))
+    ckpts = sorted(
+        glob.glob(osp.join(work_dir, 'epoch_*.pth')),
+        key=lambda p: int(re.findall(r'epoch_(\d+)', p)[-1]))
     if not ckpts:
         raise SystemExit(f'no checkpoints in {work_dir}')
     per_ckpt = {}
     for ckpt in ckpts:
         out = ckpt[:-len('.pth')] + '_metrics.json'
-        run_tool(['test.py', args.config, ckpt, '--work-dir', work_dir,
-                  '--out', out, '--cfg-options', *cli_options],
-                 osp.join(work_dir, osp.basename(out)[:-5] + '.log'))
+        run_tool([
+            'test.py', args.config, ckpt, '--work-dir', work_dir, '--out', out,
+            '--cfg-options', *cli_options
+        ], osp.join(work_dir,
+                    osp.basename(out)[:-5] + '.log'))
         with open(out) as f:
             per_ckpt[osp.basename(ckpt)] = json.load(f)
 
@@ -110,18 +119,26 @@ def main():
         '| fold | selected checkpoint | mIoU on the fold | mIoU on the other '
         'folds |', '|---|---|---|---|'
     ]
-    lines += [f'| {i} | {ckpt} | {val:.2f} | {test:.2f} |'
-              for i, ckpt, val, test in rows]
+    lines += [
+        f'| {i} | {ckpt} | {val:.2f} | {test:.2f} |'
+        for i, ckpt, val, test in rows
+    ]
     lines.append(f'| mean +- std | | | **{scores.mean():.2f} +- '
                  f'{scores.std():.2f}** |')
     table = '\n'.join(lines)
     with open(osp.join(work_dir, 'protocol.md'), 'w') as f:
         f.write(table + '\n')
     with open(osp.join(work_dir, 'protocol.json'), 'w') as f:
-        json.dump(dict(mean=float(scores.mean()), std=float(scores.std()),
-                       folds=[dict(fold=i, checkpoint=c, fold_miou=v,
-                                   rest_miou=t) for i, c, v, t in rows]),
-                  f, indent=2)
+        json.dump(
+            dict(
+                mean=float(scores.mean()),
+                std=float(scores.std()),
+                folds=[
+                    dict(fold=i, checkpoint=c, fold_miou=v, rest_miou=t)
+                    for i, c, v, t in rows
+                ]),
+            f,
+            indent=2)
     print(table)
 
 

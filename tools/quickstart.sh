@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Quick start on a fresh machine: set up .venv, generate the embedded synthetic
 # fine-grained benchmark, pre-train, evaluate with the shared protocols
-# (retrieval, kNN, linear probe) and print the results table.
+# (retrieval, kNN, linear probe) and print the results table. The default is
+# the main method, LCR; pass configs to compare others at the same budget.
 #   bash tools/quickstart.sh [PRETRAIN_CONFIG ...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -13,7 +14,7 @@ if [[ ! -f data/synthetic_birds/images.txt ]]; then
 fi
 CONFIGS=("$@")
 if [[ ${#CONFIGS[@]} -eq 0 ]]; then
-    CONFIGS=(configs/mocov2_synthetic.py)
+    CONFIGS=(configs/rationale_synthetic.py)  # the main method, LCR
 fi
 "$PY" tools/run_protocol.py "${CONFIGS[@]}" \
     --linear configs/linear_probe/synthetic.py --work-root work_dirs/quickstart

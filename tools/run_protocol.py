@@ -48,40 +48,41 @@ def evaluate(config, linear, work_root, which, skip_existing):
             return json.load(f)
     start = time.time()
     run_tool(['train.py', config, '--work-dir', work_dir],
-        osp.join(work_root, f'{name}.train.log'))
+             osp.join(work_root, f'{name}.train.log'))
     pretrain_minutes = (time.time() - start) / 60
     ckpt = select_checkpoint(work_dir, which)
     metrics_file = osp.join(work_dir, 'test_metrics.json')
-    run_tool(['test.py', config, ckpt, '--work-dir', work_dir, '--out',
-         metrics_file], osp.join(work_root, f'{name}.test.log'))
+    run_tool([
+        'test.py', config, ckpt, '--work-dir', work_dir, '--out', metrics_file
+    ], osp.join(work_root, f'{name}.test.log'))
     with open(metrics_file) as f:
         metrics = json.load(f)
     if linear:
         linear_dir = osp.join(work_root, f'{name}_linear')
-        run_tool(['train.py', linear, '--work-dir', linear_dir, '--cfg-options',
-             f'model.backbone.checkpoint={ckpt}'],
-            osp.join(work_root, f'{name}.linear.log'))
+        run_tool([
+            'train.py', linear, '--work-dir', linear_dir, '--cfg-options',
+            f'model.backbone.checkpoint={ckpt}'
+        ], osp.join(work_root, f'{name}.linear.log'))
         linear_file = osp.join(linear_dir, 'test_metrics.json')
-        run_tool(['test.py', linear,
-             select_checkpoint(linear_dir, 'last'), '--work-dir', linear_dir,
-             '--out', linear_file, '--cfg-options',
-             f'model.backbone.checkpoint={ckpt}'],
-            osp.join(work_root, f'{name}.linear_test.log'))
+        run_tool([
+            'test.py', linear,
+            select_checkpoint(linear_dir,
+                              'last'), '--work-dir', linear_dir, '--out',
+            linear_file, '--cfg-options', f'model.backbone.checkpoint={ckpt}'
+        ], osp.join(work_root, f'{name}.linear_test.log'))
         with open(linear_file) as f:
             metrics.update(json.load(f))
-    metrics.update(checkpoint=osp.basename(ckpt),
-                   pretrain_minutes=pretrain_minutes)
+    metrics.update(
+        checkpoint=osp.basename(ckpt), pretrain_minutes=pretrain_minutes)
     with open(result_file, 'w') as f:
         json.dump(metrics, f, indent=2)
     return metrics
 
 
 def results_table(results):
-    header = ['config'] + [title for _, title in COLUMNS] + [
-        'checkpoint', 'pre-train min'
-    ]
-    lines = ['| ' + ' | '.join(header) + ' |',
-             '|' + '---|' * len(header)]
+    header = ['config'] + [title for _, title in COLUMNS
+                           ] + ['checkpoint', 'pre-train min']
+    lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     for name, m in results.items():
         cells = [name] + [
             f'{m[key]:.1f}' if key in m else '-' for key, _ in COLUMNS
@@ -94,13 +95,17 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('configs', nargs='+', help='pre-training configs')
     parser.add_argument('--linear', help='linear-probe config')
-    parser.add_argument('--checkpoint', choices=['best', 'last'],
-                        default='best',
-                        help='evaluate the checkpoint selected on the '
-                        'validation split (best) or the last one')
+    parser.add_argument(
+        '--checkpoint',
+        choices=['best', 'last'],
+        default='best',
+        help='evaluate the checkpoint selected on the '
+        'validation split (best) or the last one')
     parser.add_argument('--work-root', default='work_dirs')
-    parser.add_argument('--skip-existing', action='store_true',
-                        help='reuse results of configs already evaluated')
+    parser.add_argument(
+        '--skip-existing',
+        action='store_true',
+        help='reuse results of configs already evaluated')
     args = parser.parse_args()
     os.makedirs(args.work_root, exist_ok=True)
     results = {}

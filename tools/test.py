@@ -35,15 +35,20 @@ def main():
         raise SystemExit(f'checkpoint {args.checkpoint} does not exist')
     cfg = load_config_from_args(args)
     cfg.load_from = args.checkpoint
-    runner = (RUNNERS.build(cfg)
-              if 'runner_type' in cfg else Runner.from_cfg(cfg))
+    runner = (
+        RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
     metrics = runner.test()
     if is_main_process():
-        print(format_metrics_table(
-            metrics, f'{osp.basename(args.config)} @ {args.checkpoint}'))
+        print(
+            format_metrics_table(
+                metrics, f'{osp.basename(args.config)} @ {args.checkpoint}'))
         if args.out:
             with open(args.out, 'w') as f:
-                json.dump({k: float(v) for k, v in metrics.items()}, f,
+                json.dump({
+                    k: float(v)
+                    for k, v in metrics.items()
+                },
+                          f,
                           indent=2)
 
 

@@ -57,8 +57,8 @@ def main():
     images, paths = sample_test_images(cfg, args.num_images)
     bgr = [img.permute(1, 2, 0).numpy().copy() for img in images]
     rows = []
-    for img, parts, path in zip(to_rgb_images(images),
-                                model.discover_parts(bgr), paths):
+    for img, parts, path in zip(
+            to_rgb_images(images), model.discover_parts(bgr), paths):
         row = [img, label_overlay(img, parts)]
         truth = ground_truth_parts(path)
         if truth is not None:

@@ -50,9 +50,10 @@ def main():
         [inputs, inputs.flip(3)])
     with torch.no_grad():
         rationale = model.rationale_map(feature_map)
-    rows = [[img, heatmap_overlay(img, c), heatmap_overlay(img, r)]
-            for img, c, r in zip(to_rgb_images(images), cam.detach(),
-                                 rationale)]
+    rows = [[
+        img, heatmap_overlay(img, c),
+        heatmap_overlay(img, r)
+    ] for img, c, r in zip(to_rgb_images(images), cam.detach(), rationale)]
     cv2.imwrite(args.out, image_grid(rows)[..., ::-1])
     print(f'wrote {args.out}: rows = images; columns = input, GradCAM of '
           'the InfoNCE loss, rationale map')

@@ -11,7 +11,8 @@ _base_ = [
     '../_base_/linear_runtime.py',
 ]
 data_root = 'data/synthetic_birds/'
-dataset = dict(type='CUB', data_root=data_root, classes=data_root + 'classes.txt')
+dataset = dict(
+    type='CUB', data_root=data_root, classes=data_root + 'classes.txt')
 model = dict(head=dict(num_classes=16, in_channels=256))
 optim_wrapper = dict(optimizer=dict(lr=7.5))
 param_scheduler = [

@@ -1,9 +1,9 @@
-# Few-shot part segmentation on OID Aircraft parts (4 overlapping parts, per-part sigmoid), the
-# PARTICLE paper's setting: the whole network fine-tuned from a
-# self-supervised ResNet-50, upsampling decoder to full resolution, Adam
-# 1e-5, batch 8, 200 epochs. Run the protocol with
-#   python tools/partseg_protocol.py configs/partseg/oid_aircraft_r50_finetune.py \
-#       <self-supervised checkpoint> --shots K
+# Few-shot part segmentation on OID Aircraft parts (4
+# overlapping parts, per-part sigmoid), the PARTICLE paper's setting:
+# the whole network fine-tuned from a self-supervised ResNet-50, upsampling
+# decoder to full resolution, Adam 1e-5, batch 8, 200 epochs. Protocol:
+#   python tools/partseg_protocol.py \
+#       configs/partseg/oid_aircraft_r50_finetune.py CKPT --shots K
 _base_ = [
     './_base_/datasets/oid_aircraft.py',
     './_base_/models/resnet50_upsample.py',

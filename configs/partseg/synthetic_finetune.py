@@ -13,8 +13,8 @@ _base_ = [
 ]
 model = dict(
     backbone=dict(depth=18, stem_channels=32, base_channels=32),
-    decode_head=dict(in_channels=256, up_channels=(128, 64, 32, 32),
-                     num_classes=8))
+    decode_head=dict(
+        in_channels=256, up_channels=(128, 64, 32, 32), num_classes=8))
 optim_wrapper = dict(optimizer=dict(lr=1e-4))
 train_cfg = dict(max_epochs=100)
 default_hooks = dict(checkpoint=dict(interval=20))

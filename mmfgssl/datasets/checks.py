@@ -17,18 +17,19 @@ SYNTHETIC_HINT = (
 # type -> (files or folders that must exist under data_root, layout help)
 _LAYOUTS = {
     'CUB': ([('images.txt', ), ('image_class_labels.txt', ),
-             ('train_test_split.txt', ), ('images', )],
-            'CUB_200_2011/{images/<class>/*.jpg, images.txt, '
+             ('train_test_split.txt', ),
+             ('images', )], 'CUB_200_2011/{images/<class>/*.jpg, images.txt, '
             'image_class_labels.txt, train_test_split.txt} from '
             'https://www.vision.caltech.edu/datasets/cub_200_2011/'),
     'StanfordCars': ([('cars_annos.mat', 'devkit')],
                      'Stanford_Cars/{car_ims/, cars_annos.mat} or '
                      'Stanford_Cars/{cars_train/, cars_test/, devkit/'
                      'cars_{train,test}_annos*.mat}'),
-    'FGVCAircraft': ([('data/images', ), ('data/variants.txt', )],
-                     'fgvc-aircraft-2013b/data/{images/*.jpg, '
-                     'images_variant_{trainval,test}.txt, variants.txt} from '
-                     'https://www.robots.ox.ac.uk/~vgg/data/fgvc-aircraft/'),
+    'FGVCAircraft':
+    ([('data/images', ),
+      ('data/variants.txt', )], 'fgvc-aircraft-2013b/data/{images/*.jpg, '
+     'images_variant_{trainval,test}.txt, variants.txt} from '
+     'https://www.robots.ox.ac.uk/~vgg/data/fgvc-aircraft/'),
 }
 
 
@@ -68,5 +69,5 @@ def check_dataset_roots(cfg, config_path: str = '') -> None:
         where = f' in {config_path}' if config_path else ''
         raise FileNotFoundError(
             f'Dataset not found{where}:\n  ' + '\n  '.join(problems) +
-            '\nPlace (or symlink) the dataset at that path, or change data_root '
-            'in the config.\n' + SYNTHETIC_HINT)
+            '\nPlace (or symlink) the dataset at that path, or change '
+            'data_root in the config.\n' + SYNTHETIC_HINT)

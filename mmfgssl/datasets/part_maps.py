@@ -21,15 +21,14 @@ from PIL import Image
 def part_map_path(part_root: str, img_path: str, img_prefix: str) -> str:
     """Where the part map of ``img_path`` lives: same relative path under
     ``part_root``, ``.png``."""
-    rel = osp.relpath(img_path, img_prefix) if img_prefix else osp.basename(
-        img_path)
+    rel = osp.relpath(img_path,
+                      img_prefix) if img_prefix else osp.basename(img_path)
     return osp.join(part_root, osp.splitext(rel)[0] + '.png')
 
 
 def _compose(pipeline):
-    return Compose([
-        TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline
-    ])
+    return Compose(
+        [TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline])
 
 
 @DATASETS.register_module()
@@ -49,8 +48,8 @@ class PartMapDataset:
                  dataset: Union[dict, BaseDataset],
                  pipeline: Sequence[dict] = (),
                  part_root: Optional[str] = None) -> None:
-        self.dataset = (DATASETS.build(dataset)
-                        if isinstance(dataset, dict) else dataset)
+        self.dataset = (
+            DATASETS.build(dataset) if isinstance(dataset, dict) else dataset)
         self.pipeline = _compose(pipeline)
         self.part_root = part_root
 
@@ -99,16 +98,16 @@ class LoadPartMap(BaseTransform):
         part_map = np.asarray(Image.open(path)).astype(np.int64)
         h, w = results['img'].shape[:2]
         if part_map.shape != (h, w):
-            part_map = cv2.resize(part_map.astype(np.float32), (w, h),
-                                  interpolation=cv2.INTER_NEAREST).astype(
-                                      np.int64)
+            part_map = cv2.resize(
+                part_map.astype(np.float32), (w, h),
+                interpolation=cv2.INTER_NEAREST).astype(np.int64)
         results['part_map'] = part_map
         return results
 
 
-def random_resized_crop_box(height: int, width: int, scale: Tuple[float,
-                                                                  float],
-                            ratio: Tuple[float, float],
+def random_resized_crop_box(height: int, width: int,
+                            scale: Tuple[float, float], ratio: Tuple[float,
+                                                                     float],
                             rng: np.random.Generator) -> Tuple[int, ...]:
     """``(y, x, h, w)`` of a random crop covering ``scale`` of the area with
     aspect ratio in ``ratio`` (log-uniform), torchvision's rule, falling
@@ -183,10 +182,11 @@ class MultiViewWithMasks(BaseTransform):
         for v in range(self.num_views):
             y, x, h, w = random_resized_crop_box(*img.shape[:2], self.scale,
                                                  self.ratio, rng)
-            view = cv2.resize(img[y:y + h, x:x + w], size,
-                              interpolation=self.interpolation)
+            view = cv2.resize(
+                img[y:y + h, x:x + w], size, interpolation=self.interpolation)
             mask = cv2.resize(
-                part_map[y:y + h, x:x + w].astype(np.float32), size,
+                part_map[y:y + h, x:x + w].astype(np.float32),
+                size,
                 interpolation=cv2.INTER_NEAREST).astype(np.int64)
             if rng.random() < self.flip_prob:
                 view, mask = view[:, ::-1], mask[:, ::-1]
@@ -194,8 +194,8 @@ class MultiViewWithMasks(BaseTransform):
                 k: val
                 for k, val in results.items() if k not in ('img', 'part_map')
             }
-            view_results.update(img=np.ascontiguousarray(view),
-                                img_shape=view.shape[:2])
+            view_results.update(
+                img=np.ascontiguousarray(view), img_shape=view.shape[:2])
             view_results = self.pipelines[v % len(self.pipelines)](
                 view_results)
             views.append(view_results['img'])

@@ -64,9 +64,8 @@ class BirdClass(NamedTuple):
 def all_bird_classes() -> List[BirdClass]:
     """Every combination of the four discriminative details (36)."""
     return [
-        BirdClass(*combo)
-        for combo in itertools.product(BEAK_SHAPES, WING_BARS, CRESTS,
-                                       EYE_RINGS)
+        BirdClass(*combo) for combo in itertools.product(
+            BEAK_SHAPES, WING_BARS, CRESTS, EYE_RINGS)
     ]
 
 
@@ -96,8 +95,8 @@ def _beak_polygon(shape: str, hx: float, hy: float, head_r: float):
         return np.array([[x0, hy - 0.2 * head_r], [x0 + 1.9 * head_r, hy],
                          [x0, hy + 0.2 * head_r]])
     # hooked: medium length, upper mandible curving down past the tip
-    return np.array([[x0, hy - 0.38 * head_r], [x0 + 0.8 * head_r,
-                                                hy - 0.3 * head_r],
+    return np.array([[x0, hy - 0.38 * head_r],
+                     [x0 + 0.8 * head_r, hy - 0.3 * head_r],
                      [x0 + 1.25 * head_r, hy + 0.05 * head_r],
                      [x0 + 1.1 * head_r, hy + 0.6 * head_r],
                      [x0 + 0.8 * head_r, hy + 0.05 * head_r],
@@ -111,8 +110,13 @@ def _tail_polygon(kind: int):
     if kind == 1:  # long narrow
         return np.array([[-0.8, -0.1], [-2.0, -0.2], [-2.0, 0.05],
                          [-0.8, 0.15]])
-    return np.array([[-0.8, -0.1], [-1.6, -0.5], [-1.35, -0.05],  # forked
-                     [-1.6, 0.4], [-0.8, 0.15]])
+    return np.array([
+        [-0.8, -0.1],
+        [-1.6, -0.5],
+        [-1.35, -0.05],  # forked
+        [-1.6, 0.4],
+        [-0.8, 0.15]
+    ])
 
 
 def _wing_bar_polygons(bar: str) -> List[np.ndarray]:
@@ -142,8 +146,9 @@ def _bird_shapes(cls: BirdClass, rng: np.random.Generator) -> List[_Shape]:
     """The bird's polygons, back to front, in object coordinates."""
     body_rgb = np.array(BODY_PALETTE[rng.integers(len(BODY_PALETTE))])
     body_rgb = np.clip(body_rgb + rng.integers(-15, 16, 3), 0, 255)
-    head_rgb = (body_rgb if rng.random() < 0.5 else np.array(
-        BODY_PALETTE[rng.integers(len(BODY_PALETTE))]))
+    head_rgb = (
+        body_rgb if rng.random() < 0.5 else np.array(BODY_PALETTE[rng.integers(
+            len(BODY_PALETTE))]))
     wing_rgb = np.clip(body_rgb * 0.7, 0, 255)
     tail_rgb = np.clip(body_rgb * 0.8, 0, 255)
     bar_rgb = (225, 220, 200)
@@ -154,11 +159,13 @@ def _bird_shapes(cls: BirdClass, rng: np.random.Generator) -> List[_Shape]:
 
     hx, hy, head_r = 0.95, -0.45, 0.38
     shapes = [
-        _Shape(_tail_polygon(int(rng.integers(3))), PART_IDS['tail'],
-               rgb(tail_rgb)),
+        _Shape(
+            _tail_polygon(int(rng.integers(3))), PART_IDS['tail'],
+            rgb(tail_rgb)),
         _Shape(_ellipse(0, 0, 1.0, 0.55), PART_IDS['body'], rgb(body_rgb)),
-        _Shape(_ellipse(-0.15, -0.07, 0.62, 0.27), PART_IDS['wing'],
-               rgb(wing_rgb)),
+        _Shape(
+            _ellipse(-0.15, -0.07, 0.62, 0.27), PART_IDS['wing'],
+            rgb(wing_rgb)),
     ]
     shapes += [
         _Shape(p, PART_IDS['wing'], bar_rgb)
@@ -166,19 +173,22 @@ def _bird_shapes(cls: BirdClass, rng: np.random.Generator) -> List[_Shape]:
     ]
     if cls.crest == 'crested':
         shapes.append(
-            _Shape(_crest_polygon(hx, hy, head_r), PART_IDS['crest'],
-                   rgb(np.clip(head_rgb * 0.75, 0, 255))))
+            _Shape(
+                _crest_polygon(hx, hy, head_r), PART_IDS['crest'],
+                rgb(np.clip(head_rgb * 0.75, 0, 255))))
     shapes += [
-        _Shape(_ellipse(hx, hy, head_r, head_r), PART_IDS['head'],
-               rgb(head_rgb)),
-        _Shape(_beak_polygon(cls.beak, hx, hy, head_r), PART_IDS['beak'],
-               beak_rgb),
-        _Shape(_ellipse(hx + 0.35 * head_r, hy - 0.15 * head_r,
-                        0.36 * head_r, 0.36 * head_r), PART_IDS['eye'],
-               EYE_RING_RGB[cls.eye_ring]),
-        _Shape(_ellipse(hx + 0.35 * head_r, hy - 0.15 * head_r,
-                        0.16 * head_r, 0.16 * head_r), PART_IDS['eye'],
-               (10, 10, 10)),
+        _Shape(
+            _ellipse(hx, hy, head_r, head_r), PART_IDS['head'], rgb(head_rgb)),
+        _Shape(
+            _beak_polygon(cls.beak, hx, hy, head_r), PART_IDS['beak'],
+            beak_rgb),
+        _Shape(
+            _ellipse(hx + 0.35 * head_r, hy - 0.15 * head_r, 0.36 * head_r,
+                     0.36 * head_r), PART_IDS['eye'],
+            EYE_RING_RGB[cls.eye_ring]),
+        _Shape(
+            _ellipse(hx + 0.35 * head_r, hy - 0.15 * head_r, 0.16 * head_r,
+                     0.16 * head_r), PART_IDS['eye'], (10, 10, 10)),
     ]
     return shapes
 
@@ -204,8 +214,11 @@ def _background(size: int, rng: np.random.Generator) -> Image.Image:
         elif kind == 1:
             draw.rectangle([x - w, y - h, x + w, y + h], fill=colour)
         else:
-            draw.line([x, y, x + rng.uniform(-1, 1) * size * 0.4,
-                       y + rng.uniform(-1, 1) * size * 0.4], fill=colour,
+            draw.line([
+                x, y, x + rng.uniform(-1, 1) * size * 0.4,
+                y + rng.uniform(-1, 1) * size * 0.4
+            ],
+                      fill=colour,
                       width=int(rng.integers(1, 4)))
     return canvas
 
@@ -317,18 +330,20 @@ def make_synthetic_birds(out_dir: str,
     write('train_test_split.txt', (f'{i} {s}' for i, s in zip(ids, split)))
     write('bounding_boxes.txt',
           (f'{i} {x} {y} {w} {h}' for i, (x, y, w, h) in zip(ids, boxes)))
-    write('classes.txt', (f'{c + 1} {c + 1:03d}.{cls.name}'
-                          for c, cls in enumerate(classes)))
+    write('classes.txt',
+          (f'{c + 1} {c + 1:03d}.{cls.name}' for c, cls in enumerate(classes)))
     write('parts.txt', (f'{i} {n}' for i, n in enumerate(PART_NAMES)))
-    write('attributes.txt', (f'{c + 1} {" ".join(cls)}'
-                             for c, cls in enumerate(classes)))
+    write('attributes.txt',
+          (f'{c + 1} {" ".join(cls)}' for c, cls in enumerate(classes)))
     n_train = sum(split)
-    return dict(train=n_train, test=len(images) - n_train,
-                classes=len(classes))
+    return dict(
+        train=n_train, test=len(images) - n_train, classes=len(classes))
 
 
-def part_fraction(part_maps: Sequence[np.ndarray],
-                  parts: Sequence[str] = ('beak', 'eye', 'crest')) -> float:
+def part_fraction(
+    part_maps: Sequence[np.ndarray],
+    parts: Sequence[str] = ('beak', 'eye', 'crest')
+) -> float:
     """Fraction of all pixels that belong to ``parts`` (for reporting)."""
     ids = [PART_IDS[p] for p in parts]
     hits = sum(int(np.isin(m, ids).sum()) for m in part_maps)

@@ -35,8 +35,9 @@ def holdout_indices(labels: Sequence[int], holdout_fraction: float,
         members = np.flatnonzero(labels == label)
         if len(members) < 2:
             continue
-        n = min(len(members) - 1,
-                max(1, int(round(holdout_fraction * len(members)))))
+        n = min(
+            len(members) - 1,
+            max(1, int(round(holdout_fraction * len(members)))))
         held.append(rng.choice(members, n, replace=False))
     return np.sort(np.concatenate(held)) if held else np.zeros(0, int)
 
@@ -82,15 +83,16 @@ class EvalSplitsDataset:
             have none.
     """
 
-    def __init__(self,
-                 query: Union[dict, BaseDataset],
-                 memory: Optional[Union[dict, BaseDataset]] = None,
-                 pipeline: Sequence[dict] = ()) -> None:
+    def __init__(
+        self,
+        query: Union[dict, BaseDataset],
+        memory: Optional[Union[dict, BaseDataset]] = None,
+        pipeline: Sequence[dict] = ()
+    ) -> None:
         self.query = _build(query)
         self.memory = _build(memory) if memory is not None else None
         self.pipeline = Compose([
-            TRANSFORMS.build(t) if isinstance(t, dict) else t
-            for t in pipeline
+            TRANSFORMS.build(t) if isinstance(t, dict) else t for t in pipeline
         ])
 
     @property

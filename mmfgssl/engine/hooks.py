@@ -10,7 +10,8 @@ from mmpretrain.registry import HOOKS
 
 def seed_everything(seed: int, step: int, rank: int) -> None:
     """Seed Python, numpy and torch from ``(seed, step, rank)``."""
-    state = int(np.random.SeedSequence([seed, step, rank]).generate_state(1)[0])
+    state = int(
+        np.random.SeedSequence([seed, step, rank]).generate_state(1)[0])
     random.seed(state)
     np.random.seed(state)
     torch.manual_seed(state)
@@ -36,6 +37,9 @@ class IterationSeedHook(Hook):
     def before_train_epoch(self, runner) -> None:
         seed_everything(runner.seed, runner.iter, get_rank())
 
-    def after_train_iter(self, runner, batch_idx, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx,
+                         data_batch=None,
                          outputs=None) -> None:
         seed_everything(runner.seed, runner.iter + 1, get_rank())

@@ -91,7 +91,8 @@ def weighted_knn_predict(memory_features: torch.Tensor,
     return torch.cat(scores)
 
 
-def topk_accuracy(scores: torch.Tensor, labels: torch.Tensor,
+def topk_accuracy(scores: torch.Tensor,
+                  labels: torch.Tensor,
                   topk: Sequence[int] = (1, )) -> Dict[str, float]:
     """Top-k accuracy in percent, keyed ``'top1'``, ``'top5'``..."""
     maxk = min(max(topk), scores.shape[1])

@@ -22,12 +22,13 @@ class _FeatureMetric(BaseMetric):
             if 'feature' not in sample:
                 raise KeyError(
                     f'{type(self).__name__} needs data_sample.feature: the '
-                    'model must be an mmfgssl self-supervisor (FGSelfSupervisor'
-                    ' subclass) run in predict mode')
+                    'model must be an mmfgssl self-supervisor '
+                    '(FGSelfSupervisor subclass) run in predict mode')
             self.results.append(
-                dict(feature=sample['feature'].float().cpu(),
-                     label=int(sample['gt_label'].reshape(-1)[0]),
-                     role=sample.get('eval_role', 'query')))
+                dict(
+                    feature=sample['feature'].float().cpu(),
+                    label=int(sample['gt_label'].reshape(-1)[0]),
+                    role=sample.get('eval_role', 'query')))
 
     @staticmethod
     def _split(results: List[dict], role: str):

@@ -16,8 +16,8 @@ from .models import PartUpsampleHead, StrictPretrainedInit, bit_targets
 __all__ = [
     'CropToParts', 'FlipSwapParts', 'LoadOIDAircraftParts',
     'LoadPartAnnotations', 'OIDAircraftPartsDataset', 'PASCUBPartsDataset',
-    'ScoreAtInputSize',
-    'SyntheticPartsDataset', 'few_shot_subset', 'FewShotPartIoU',
-    'intersect_union', 'mean_iou', 'multilabel_intersect_union',
-    'PartUpsampleHead', 'StrictPretrainedInit', 'bit_targets'
+    'ScoreAtInputSize', 'SyntheticPartsDataset', 'few_shot_subset',
+    'FewShotPartIoU', 'intersect_union', 'mean_iou',
+    'multilabel_intersect_union', 'PartUpsampleHead', 'StrictPretrainedInit',
+    'bit_targets'
 ]

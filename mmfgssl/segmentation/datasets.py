@@ -60,7 +60,9 @@ def few_shot_subset(data_list: List[dict], num_shots: Optional[int],
 class _FewShotPartsDataset(BaseSegDataset):
     """Base: subclasses list ``(image path, label path)`` pairs."""
 
-    def __init__(self, num_shots: Optional[int] = None, seed: int = 0,
+    def __init__(self,
+                 num_shots: Optional[int] = None,
+                 seed: int = 0,
                  **kwargs) -> None:
         self.num_shots, self.seed = num_shots, seed
         super().__init__(**kwargs)
@@ -76,10 +78,12 @@ class _FewShotPartsDataset(BaseSegDataset):
                     f'{type(self).__name__}: image {img_path} is missing '
                     f'(data_root={self.data_root!r})')
             data_list.append(
-                dict(img_path=img_path, seg_map_path=seg_map_path,
-                     label_map=self.label_map,
-                     reduce_zero_label=self.reduce_zero_label,
-                     seg_fields=[]))
+                dict(
+                    img_path=img_path,
+                    seg_map_path=seg_map_path,
+                    label_map=self.label_map,
+                    reduce_zero_label=self.reduce_zero_label,
+                    seg_fields=[]))
         return few_shot_subset(data_list, self.num_shots, self.seed)
 
 
@@ -108,13 +112,14 @@ class SyntheticPartsDataset(_FewShotPartsDataset):
                     f'{osp.join(root, name)} not found: generate the '
                     'synthetic benchmark with python tools/make_synthetic.py '
                     f'{root}')
-        paths = dict(line.split() for line in open(osp.join(root,
-                                                            'images.txt')))
+        paths = dict(line.split()
+                     for line in open(osp.join(root, 'images.txt')))
         flags = dict(line.split()
                      for line in open(osp.join(root, 'train_test_split.txt')))
         want = '1' if self.split == 'train' else '0'
         return [(osp.join(root, 'images', rel),
-                 osp.join(root, 'parts', osp.splitext(rel)[0] + '.png'))
+                 osp.join(root, 'parts',
+                          osp.splitext(rel)[0] + '.png'))
                 for i, rel in paths.items() if flags[i] == want]
 
 
@@ -132,8 +137,11 @@ class PASCUBPartsDataset(_FewShotPartsDataset):
     """
     METAINFO = dict(classes=PASCUB_CLASSES)
 
-    def __init__(self, data_root: str, split: str = 'train',
-                 with_pascal: bool = True, **kwargs):
+    def __init__(self,
+                 data_root: str,
+                 split: str = 'train',
+                 with_pascal: bool = True,
+                 **kwargs):
         if split not in ('train', 'test'):
             raise ValueError(f"split={split!r}: use 'train' or 'test'")
         self.split, self.with_pascal = split, with_pascal
@@ -145,15 +153,14 @@ class PASCUBPartsDataset(_FewShotPartsDataset):
             sources.append('PASCAL_Parts')
         pairs = []
         for source in sources:
-            img_dir = osp.join(self.data_root, source,
-                               f'images_{self.split}')
+            img_dir = osp.join(self.data_root, source, f'images_{self.split}')
             if not osp.isdir(img_dir):
                 raise FileNotFoundError(
                     f'PASCUBPartsDataset: {img_dir} is missing; expected '
                     'PASCUB_Birds/{CUB_Parts,PASCAL_Parts}/images_<split>/ '
                     'and parts_<split>/')
-            for name in sorted(f for f in os.listdir(img_dir)
-                               if f.endswith(".jpg")):
+            for name in sorted(
+                    f for f in os.listdir(img_dir) if f.endswith(".jpg")):
                 pairs.append((osp.join(img_dir, name),
                               osp.join(self.data_root, source,
                                        f'parts_{self.split}',
@@ -178,8 +185,10 @@ class OIDAircraftPartsDataset(_FewShotPartsDataset):
             raise FileNotFoundError(
                 f'OIDAircraftPartsDataset: list {self.ann_file} is missing '
                 '(PARTICLE ships train_oid.txt and val_oid.txt)')
-        ids = [osp.splitext(line.strip())[0]
-               for line in open(self.ann_file) if line.strip()]
+        ids = [
+            osp.splitext(line.strip())[0] for line in open(self.ann_file)
+            if line.strip()
+        ]
         return [(osp.join(self.data_root, 'data', 'images', 'aeroplane',
                           f'{i}.jpg'),
                  osp.join(self.data_root, 'data_oid', i, i)) for i in ids]
@@ -241,10 +250,12 @@ class CropToParts(BaseTransform):
         if len(rows) == 0:
             return results
         h, w = labels.shape
-        y0, y1 = max(0, rows.min() - self.margin), min(h,
-                                                      rows.max() + self.margin)
-        x0, x1 = max(0, cols.min() - self.margin), min(w,
-                                                      cols.max() + self.margin)
+        y0, y1 = max(0,
+                     rows.min() - self.margin), min(h,
+                                                    rows.max() + self.margin)
+        x0, x1 = max(0,
+                     cols.min() - self.margin), min(w,
+                                                    cols.max() + self.margin)
         results['img'] = np.ascontiguousarray(results['img'][y0:y1, x0:x1])
         results['gt_seg_map'] = np.ascontiguousarray(labels[y0:y1, x0:x1])
         results['img_shape'] = results['img'].shape[:2]
@@ -261,7 +272,8 @@ class FlipSwapParts(BaseTransform):
         swap_pairs: pairs of ids exchanged by a flip.
     """
 
-    def __init__(self, prob: float = 0.5,
+    def __init__(self,
+                 prob: float = 0.5,
                  swap_pairs: Sequence[Sequence[int]] = ()) -> None:
         self.prob = prob
         self.lut = np.arange(256, dtype=np.uint8)

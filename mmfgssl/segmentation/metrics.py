@@ -62,7 +62,9 @@ class FewShotPartIoU(BaseMetric):
     """
     default_prefix = 'part'
 
-    def __init__(self, num_folds: int = 5, multi_label: bool = False,
+    def __init__(self,
+                 num_folds: int = 5,
+                 multi_label: bool = False,
                  **kwargs) -> None:
         super().__init__(**kwargs)
         self.num_folds, self.multi_label = num_folds, multi_label

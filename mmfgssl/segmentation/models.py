@@ -52,8 +52,12 @@ class PartUpsampleHead(BaseDecodeHead):
     def forward(self, inputs: List[torch.Tensor]) -> torch.Tensor:
         x = self._transform_inputs(inputs)
         for up in self.ups:
-            x = up(F.interpolate(x, scale_factor=2, mode='bilinear',
-                                 align_corners=self.align_corners))
+            x = up(
+                F.interpolate(
+                    x,
+                    scale_factor=2,
+                    mode='bilinear',
+                    align_corners=self.align_corners))
         return self.cls_seg(x)
 
     def loss_by_feat(self, seg_logits: torch.Tensor,
@@ -61,13 +65,17 @@ class PartUpsampleHead(BaseDecodeHead):
         if not self.multi_label:
             return super().loss_by_feat(seg_logits, batch_data_samples)
         labels = self._stack_batch_gt(batch_data_samples).squeeze(1)
-        seg_logits = F.interpolate(seg_logits, size=labels.shape[-2:],
-                                   mode='bilinear',
-                                   align_corners=self.align_corners)
+        seg_logits = F.interpolate(
+            seg_logits,
+            size=labels.shape[-2:],
+            mode='bilinear',
+            align_corners=self.align_corners)
         valid = (labels != IGNORE_INDEX).unsqueeze(1).float()
         targets = bit_targets(labels, self.out_channels) * valid
         loss = F.binary_cross_entropy_with_logits(
-            seg_logits, targets, weight=valid.expand_as(seg_logits),
+            seg_logits,
+            targets,
+            weight=valid.expand_as(seg_logits),
             reduction='sum') / valid.expand_as(seg_logits).sum().clamp(min=1)
         return dict(loss_bce=loss)
 
@@ -87,7 +95,9 @@ class StrictPretrainedInit(BaseInit):
         prefix: keys under this prefix are loaded, without it.
     """
 
-    def __init__(self, checkpoint: str, prefix: str = 'backbone.',
+    def __init__(self,
+                 checkpoint: str,
+                 prefix: str = 'backbone.',
                  map_location: str = 'cpu') -> None:
         super().__init__()
         self.checkpoint, self.prefix = checkpoint, prefix
@@ -101,8 +111,10 @@ class StrictPretrainedInit(BaseInit):
                 'model.backbone.init_cfg.checkpoint=<path>')
         state = _load_checkpoint(self.checkpoint, self.map_location)
         state = state.get('state_dict', state)
-        weights = {k[len(self.prefix):]: v for k, v in state.items()
-                   if k.startswith(self.prefix)}
+        weights = {
+            k[len(self.prefix):]: v
+            for k, v in state.items() if k.startswith(self.prefix)
+        }
         if not weights:
             raise KeyError(f'{self.checkpoint} has no weights under '
                            f'{self.prefix!r} (first keys: '

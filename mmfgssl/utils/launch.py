@@ -15,12 +15,13 @@ from mmengine.config import Config, DictAction
 
 from ..datasets import check_dataset_roots
 
-TOOLS_DIR = osp.join(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))), 'tools')
+TOOLS_DIR = osp.join(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools')
 
 
 def add_common_args(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument('--work-dir', help='directory for logs and checkpoints')
+    parser.add_argument(
+        '--work-dir', help='directory for logs and checkpoints')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -94,7 +95,9 @@ def format_metrics_table(metrics: Dict[str, float], title: str = '') -> str:
     """A two-column markdown table of ``metrics``."""
     width = max([len('metric')] + [len(k) for k in metrics])
     lines = [f'### {title}'] if title else []
-    lines += [f'| {"metric":<{width}} | value  |', f'|{"-" * (width + 2)}|--------|']
+    lines += [
+        f'| {"metric":<{width}} | value  |', f'|{"-" * (width + 2)}|--------|'
+    ]
     for key, value in metrics.items():
         shown = f'{value:6.2f}' if isinstance(value, (int, float)) else value
         lines.append(f'| {key:<{width}} | {shown} |')

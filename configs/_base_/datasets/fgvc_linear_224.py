@@ -1,9 +1,7 @@
 # Linear-probe data of the LCR code (main_lincls.py): RandomResizedCrop 224 +
 # flip for training, resize 256 + centre crop 224 for testing, batch 256.
 data_preprocessor = dict(
-    mean=[123.675, 116.28, 103.53],
-    std=[58.395, 57.12, 57.375],
-    to_rgb=True)
+    mean=[123.675, 116.28, 103.53], std=[58.395, 57.12, 57.375], to_rgb=True)
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='RandomResizedCrop', scale=224, backend='pillow'),

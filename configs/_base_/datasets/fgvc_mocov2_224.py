@@ -77,4 +77,3 @@ val_evaluator = [
     dict(type='KNNMetric', k=20, temperature=0.07),
 ]
 test_evaluator = val_evaluator
-

@@ -29,12 +29,18 @@ train_dataloader = dict(
                 scale=(0.08, 1.0),
                 transforms=[
                     _photometric + [
-                        dict(type='GaussianBlur', magnitude_range=(0.1, 0.9),
-                             magnitude_std='inf', prob=1.0),
+                        dict(
+                            type='GaussianBlur',
+                            magnitude_range=(0.1, 0.9),
+                            magnitude_std='inf',
+                            prob=1.0),
                     ],
                     _photometric + [
-                        dict(type='GaussianBlur', magnitude_range=(0.1, 0.9),
-                             magnitude_std='inf', prob=0.1),
+                        dict(
+                            type='GaussianBlur',
+                            magnitude_range=(0.1, 0.9),
+                            magnitude_std='inf',
+                            prob=0.1),
                         dict(type='Solarize', thr=128, prob=0.2),
                     ],
                 ]),

@@ -12,7 +12,7 @@ Masks come from an unsupervised Felzenszwalb-Huttenlocher segmentation of
 the image, as in DetCon; PARTICLE (``particle.py``) replaces them with parts
 discovered by clustering the model's own pixel features.
 """
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Sequence, Tuple
 
 import numpy as np
 import torch
@@ -180,9 +180,9 @@ class DetCon(FGSelfSupervisor):
         at the image's resolution."""
         from skimage.segmentation import felzenszwalb
         return [
-            felzenszwalb(img[..., ::-1], scale=self.fh_scale,
-                         min_size=self.fh_min_size) % self.num_ids
-            for img in images
+            felzenszwalb(
+                img[..., ::-1], scale=self.fh_scale, min_size=self.fh_min_size)
+            % self.num_ids for img in images
         ]
 
     @staticmethod
@@ -212,8 +212,9 @@ class DetCon(FGSelfSupervisor):
                                                 self.num_samples)
             id_maps.append(id_map)
             ids.append(view_ids)
-            valid.append(present if self.ignore_empty_parts else
-                         torch.ones_like(present))
+            valid.append(
+                present if self.ignore_empty_parts else torch.ones_like(present
+                                                                        ))
         preds = []
         for v in range(2):
             z = self._embed_parts(self.neck, feature_maps[v], id_maps[v],
@@ -225,8 +226,9 @@ class DetCon(FGSelfSupervisor):
                 nn.Sequential(self.backbone, self.neck))
             target_backbone, target_neck = self.target.module
             targets = torch.stack([
-                self._embed_parts(target_neck, target_backbone(inputs[v])[-1],
-                                  id_maps[v], ids[v]) for v in range(2)
+                self._embed_parts(target_neck,
+                                  target_backbone(inputs[v])[-1], id_maps[v],
+                                  ids[v]) for v in range(2)
             ])
         ids, valid = torch.stack(ids), torch.stack(valid)
         target_ids, target_valid, offset = ids, valid, 0

@@ -38,7 +38,8 @@ from ..utils import loss_gradcam, mask_pool
 from .mocov2 import MoCoV2
 
 
-def minmax_normalize(maps: torch.Tensor, per_image: bool,
+def minmax_normalize(maps: torch.Tensor,
+                     per_image: bool,
                      eps: float = 1e-7) -> torch.Tensor:
     """Scale ``(N, H, W)`` maps to [0, 1], over the batch or per image."""
     dims = (1, 2) if per_image else (0, 1, 2)
@@ -109,7 +110,7 @@ class LCR(MoCoV2):
             per_image=self.attention_norm == 'image')
 
     def contrastive_loss_and_cam(
-            self, inputs: List[torch.Tensor]
+        self, inputs: List[torch.Tensor]
     ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
         """InfoNCE loss, its GradCAM on the query map, the query map and the
         keys (to enqueue)."""

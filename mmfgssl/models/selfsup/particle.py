@@ -70,8 +70,9 @@ class PARTICLE(DetCon):
         size = (self.discovery_size, self.discovery_size)
         batch = torch.stack([
             torch.from_numpy(
-                cv2.resize(img, size, interpolation=cv2.INTER_CUBIC)).permute(
-                    2, 0, 1) for img in images
+                cv2.resize(img, size,
+                           interpolation=cv2.INTER_CUBIC)).permute(2, 0, 1)
+            for img in images
         ])
         inputs = self.preprocess_images(batch)
         was_training = self.backbone.training

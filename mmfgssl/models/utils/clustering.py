@@ -74,7 +74,8 @@ def batched_kmeans(points: torch.Tensor,
         :class:`KMeansResult`. An empty cluster keeps its previous centre.
     """
     if points.dim() != 3:
-        raise ValueError(f'points must be (B, N, D), got {tuple(points.shape)}')
+        raise ValueError(
+            f'points must be (B, N, D), got {tuple(points.shape)}')
     b, n, d = points.shape
     if not 1 <= k <= n:
         raise ValueError(f'k={k} must be between 1 and the {n} points')
@@ -85,8 +86,8 @@ def batched_kmeans(points: torch.Tensor,
         centers = kmeans_plus_plus(points, k, generator)
         for _ in range(num_iters):
             labels = _sq_distances(points, sq_norms, centers).argmin(-1)
-            one_hot = torch.zeros(b, n, k, device=points.device,
-                                  dtype=points.dtype)
+            one_hot = torch.zeros(
+                b, n, k, device=points.device, dtype=points.dtype)
             one_hot.scatter_(2, labels.unsqueeze(-1), 1.0)
             counts = one_hot.sum(1)  # (B, K)
             sums = torch.bmm(one_hot.transpose(1, 2), points)  # (B, K, D)
@@ -99,7 +100,7 @@ def batched_kmeans(points: torch.Tensor,
             best = run
         else:
             better = run.inertia < best.inertia
-            best = KMeansResult(*(torch.where(
-                better.view(-1, *[1] * (new.dim() - 1)), new, old)
-                                  for new, old in zip(run, best)))
+            best = KMeansResult(*(
+                torch.where(better.view(-1, *[1] * (new.dim() - 1)), new, old)
+                for new, old in zip(run, best)))
     return best

@@ -38,7 +38,11 @@ def resnet_hypercolumns(backbone,
         outputs[RESNET_STAGES[i + 1]] = x
     return torch.cat([
         F.normalize(
-            F.interpolate(outputs[s], size=(grid, grid), mode='bilinear',
-                          align_corners=False),
+            F.interpolate(
+                outputs[s],
+                size=(grid, grid),
+                mode='bilinear',
+                align_corners=False),
             dim=1) for s in stages
-    ], dim=1)
+    ],
+                     dim=1)

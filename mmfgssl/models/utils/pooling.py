@@ -13,8 +13,8 @@ def mask_pool(feature_map: torch.Tensor,
     ``sum_hw m_k * F / (H * W)`` (weights kept as they are, as LCR pools with
     its rationale map).
     """
-    if masks.shape[0] != feature_map.shape[0] or (
-            masks.shape[2:] != feature_map.shape[2:]):
+    if masks.shape[0] != feature_map.shape[0] or (masks.shape[2:]
+                                                  != feature_map.shape[2:]):
         raise ValueError(f'masks {tuple(masks.shape)} do not match the '
                          f'feature map {tuple(feature_map.shape)}')
     pooled = torch.einsum('nkhw,nchw->nkc', masks.to(feature_map.dtype),

@@ -20,12 +20,18 @@ _photometric = [
 ]
 part_view_pipelines = [
     _photometric + [
-        dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
-             magnitude_std='inf', prob=1.0),
+        dict(
+            type='GaussianBlur',
+            magnitude_range=(0.1, 2.0),
+            magnitude_std='inf',
+            prob=1.0),
     ],
     _photometric + [
-        dict(type='GaussianBlur', magnitude_range=(0.1, 2.0),
-             magnitude_std='inf', prob=0.1),
+        dict(
+            type='GaussianBlur',
+            magnitude_range=(0.1, 2.0),
+            magnitude_std='inf',
+            prob=0.1),
         dict(type='Solarize', thr=128, prob=0.2),
     ],
 ]

@@ -11,8 +11,11 @@ train_pipeline = [
     dict(
         type='RandomApply',
         transforms=[
-            dict(type='mmpretrain.ColorJitter', brightness=0.2,
-                 contrast=0.2, saturation=0.2)
+            dict(
+                type='mmpretrain.ColorJitter',
+                brightness=0.2,
+                contrast=0.2,
+                saturation=0.2)
         ],
         prob=0.5),
     dict(type='FlipSwapParts', prob=0.5),

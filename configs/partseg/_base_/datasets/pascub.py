@@ -12,12 +12,14 @@ train_pipeline = [
     dict(
         type='RandomApply',
         transforms=[
-            dict(type='mmpretrain.ColorJitter', brightness=0.2,
-                 contrast=0.2, saturation=0.2)
+            dict(
+                type='mmpretrain.ColorJitter',
+                brightness=0.2,
+                contrast=0.2,
+                saturation=0.2)
         ],
         prob=0.5),
-    dict(type='FlipSwapParts', prob=0.5,
-         swap_pairs=[(4, 5), (6, 7), (8, 9)]),
+    dict(type='FlipSwapParts', prob=0.5, swap_pairs=[(4, 5), (6, 7), (8, 9)]),
     dict(type='Resize', scale=crop_size, keep_ratio=False),
     dict(type='PackSegInputs'),
 ]

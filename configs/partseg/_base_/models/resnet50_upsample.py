@@ -27,8 +27,8 @@ model = dict(
         # mmpretrain's ResNet zero-initialises residual BNs after loading
         # unless the init type is 'Pretrained': keep the loaded weights.
         zero_init_residual=False,
-        init_cfg=dict(type='StrictPretrained', checkpoint='',
-                      prefix='backbone.')),
+        init_cfg=dict(
+            type='StrictPretrained', checkpoint='', prefix='backbone.')),
     decode_head=dict(
         type='PartUpsampleHead',
         in_channels=2048,
