@@ -19,6 +19,7 @@ import time
 import numpy as np
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
 from mmpretrain.registry import MODELS
 from PIL import Image
 from sklearn.linear_model import LogisticRegression
@@ -27,14 +28,11 @@ from sklearn.preprocessing import StandardScaler
 import mmfgssl  # noqa: F401
 from mmfgssl.datasets import make_synthetic_birds
 
-# The backbone of configs/mocov2_synthetic.py.
-BACKBONE = dict(
-    type='ResNet',
-    depth=18,
-    stem_channels=32,
-    base_channels=32,
-    strides=(1, 2, 2, 1),
-    norm_cfg=dict(type='BN'))
+# The backbone of the synthetic-benchmark configs.
+BACKBONE = Config.fromfile(
+    osp.join(
+        osp.dirname(osp.dirname(osp.abspath(__file__))), 'configs', '_base_',
+        'models', 'resnet18_cpu.py')).cpu_backbone.to_dict()
 MEAN = torch.tensor([123.675, 116.28, 103.53]).view(1, 3, 1, 1)
 STD = torch.tensor([58.395, 57.12, 57.375]).view(1, 3, 1, 1)
 

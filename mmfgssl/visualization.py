@@ -1,11 +1,45 @@
 """Drawing maps over images, shared by the visualisation tools."""
+import argparse
 from typing import List, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmpretrain.registry import DATASETS
+from mmengine.config import Config, DictAction
+from mmengine.registry import init_default_scope
+from mmengine.runner import load_checkpoint
+from mmpretrain.registry import DATASETS, MODELS
+
+
+def visualization_args(description: str, default_out: str):
+    """The visualisation tools' command line."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument('config')
+    parser.add_argument('checkpoint')
+    parser.add_argument('--num-images', type=int, default=8)
+    parser.add_argument('--out', default=default_out)
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
+    return parser.parse_args()
+
+
+def load_trained_model(args, expected_type: type):
+    """The config and its model with the checkpoint's weights (strict), in
+    eval mode; stops if the model is not an ``expected_type``."""
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
+    model_cfg = cfg.model.to_dict()
+    model_cfg['data_preprocessor'] = cfg.data_preprocessor.to_dict()
+    model_cfg['backbone'].pop('init_cfg', None)  # weights come from CKPT
+    model = MODELS.build(model_cfg)
+    if not isinstance(model, expected_type):
+        raise SystemExit(f'{args.config} builds a {cfg.model.type}, not a '
+                         f'{expected_type.__name__} (or subclass)')
+    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
+    model.eval()
+    return cfg, model
 
 
 def sample_test_images(cfg, num: int) -> Tuple[torch.Tensor, List[str]]:

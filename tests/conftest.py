@@ -54,6 +54,20 @@ def tool():
     return run_tool
 
 
+# --cfg-options for runs on the tiny synthetic benchmark: 6 training images
+# per class, batch 8 (a divisor of the MoCo queue), no worker processes.
+TINY = [
+    'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
+    'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0'
+]
+
+
+def assert_ok(proc):
+    """The tool run succeeded; return its output."""
+    assert proc.returncode == 0, proc.stdout[-6000:]
+    return proc.stdout
+
+
 KILL_HOOK = '''
 import os
 from mmengine.hooks import Hook

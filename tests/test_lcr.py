@@ -13,6 +13,7 @@ import mmfgssl  # noqa: F401
 from mmfgssl.models.selfsup.lcr import minmax_normalize, rationale_kl_loss
 from mmfgssl.models.utils import loss_gradcam, mask_pool
 
+from conftest import TINY
 from test_models import SMALL_MOCO, _batch
 
 SMALL_LCR = dict(
@@ -189,14 +190,10 @@ def test_mocov2_loss_equals_mmpretrain_moco():
 
 def test_rationale_synthetic_trains_and_tests(tiny_synthetic, tool, repo_root):
     work_dir = tiny_synthetic / 'work_dirs' / 'lcr'
-    tiny = [
-        'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
-        'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0'
-    ]
     out = tool([
         'train.py', f'{repo_root}/configs/rationale_synthetic.py',
         '--work-dir',
-        str(work_dir), '--cfg-options', *tiny, 'train_cfg.max_epochs=2',
+        str(work_dir), '--cfg-options', *TINY, 'train_cfg.max_epochs=2',
         'train_cfg.val_interval=2'
     ],
                cwd=tiny_synthetic)
@@ -205,7 +202,7 @@ def test_rationale_synthetic_trains_and_tests(tiny_synthetic, tool, repo_root):
     assert 'retrieval/mAP' in out.stdout
     out = tool([
         'test.py', f'{repo_root}/configs/rationale_synthetic.py',
-        str(work_dir / 'epoch_2.pth'), '--cfg-options', *tiny[1:]
+        str(work_dir / 'epoch_2.pth'), '--cfg-options', *TINY[1:]
     ],
                cwd=tiny_synthetic)
     assert out.returncode == 0, out.stdout[-5000:]

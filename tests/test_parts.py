@@ -14,7 +14,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 import mmfgssl  # noqa: F401
-from conftest import killed_run_config
+from conftest import TINY, assert_ok, killed_run_config
 from mmfgssl.datasets.synthetic import PART_IDS, BirdClass, render_bird
 from mmfgssl.models.selfsup.detcon import (detcon_b_loss, downsample_part_map,
                                            sample_part_ids)
@@ -285,17 +285,6 @@ def test_detcon_felzenszwalb_parts_at_image_resolution():
 
 
 # ----------------------------------------------------------- end to end
-TINY = [
-    'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
-    'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0'
-]
-
-
-def _ok(proc):
-    assert proc.returncode == 0, proc.stdout[-5000:]
-    return proc.stdout
-
-
 def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
                                                    repo_root):
     base = f'{repo_root}/configs/particle_synthetic.py'
@@ -305,7 +294,7 @@ def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
         'default_hooks.checkpoint.interval=1'
     ]
     full = tiny_synthetic / 'work_dirs' / 'particle_full'
-    out = _ok(
+    out = assert_ok(
         tool([
             'train.py', base, '--work-dir',
             str(full), '--cfg-options', *opts
@@ -336,7 +325,7 @@ def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
                    env=env)
     assert crashed.returncode == 137
     assert not (part / 'part_maps' / 'round_1').exists()
-    out = _ok(
+    out = assert_ok(
         tool([
             'train.py', base, '--work-dir',
             str(part), '--resume', '--cfg-options', *opts
@@ -351,7 +340,7 @@ def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
 
     # the discovered parts drawn over test images
     png = tiny_synthetic / 'parts.png'
-    _ok(
+    assert_ok(
         tool([
             'visualize_parts.py', base,
             str(full / 'epoch_2.pth'), '--num-images', '2', '--out',
@@ -365,7 +354,7 @@ def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
 
 def test_detcon_end_to_end(tiny_synthetic, tool, repo_root):
     work = tiny_synthetic / 'work_dirs' / 'detcon'
-    out = _ok(
+    out = assert_ok(
         tool([
             'train.py', f'{repo_root}/configs/detcon_synthetic.py',
             '--work-dir',
@@ -374,7 +363,7 @@ def test_detcon_end_to_end(tiny_synthetic, tool, repo_root):
         ],
              cwd=tiny_synthetic))
     assert 'DetCon.discover_parts' in out and 'retrieval/mAP' in out
-    out = _ok(
+    out = assert_ok(
         tool([
             'test.py', f'{repo_root}/configs/detcon_synthetic.py',
             str(work / 'epoch_1.pth'), '--cfg-options', *TINY[1:]

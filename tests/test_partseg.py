@@ -89,12 +89,17 @@ def test_pascub_layout_kshot_and_rgb_labels(tmp_path):
 
     def kshot(seed):
         return DATASETS.build(
-            dict(type='PASCUBPartsDataset', data_root=str(tmp_path),
-                 split='train', num_shots=2, seed=seed))
+            dict(
+                type='PASCUBPartsDataset',
+                data_root=str(tmp_path),
+                split='train',
+                num_shots=2,
+                seed=seed))
 
     def paths(dataset):
-        return [dataset.get_data_info(i)['img_path']
-                for i in range(len(dataset))]
+        return [
+            dataset.get_data_info(i)['img_path'] for i in range(len(dataset))
+        ]
 
     assert len(kshot(0)) == 2 and paths(kshot(0)) == paths(kshot(0))
     assert set(paths(kshot(0))) <= set(paths(train))

@@ -9,27 +9,15 @@ import pytest
 import torch
 
 import mmfgssl  # noqa: F401
-from conftest import killed_run_config
+from conftest import TINY, assert_ok, killed_run_config
 from mmfgssl.compat import safe_torch_load
-
-# Tiny-run overrides: 6 training images per class, batch 8 (queue 1024 is a
-# multiple of it), workers off to keep CI light.
-TINY = [
-    'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
-    'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0'
-]
-
-
-def _ok(proc):
-    assert proc.returncode == 0, proc.stdout[-6000:]
-    return proc.stdout
 
 
 @pytest.fixture(scope='module')
 def pretrained(tiny_synthetic, tool, repo_root):
     """Two epochs of MoCo v2 with online evaluation after each epoch."""
     work_dir = tiny_synthetic / 'work_dirs' / 'mocov2'
-    out = _ok(
+    out = assert_ok(
         tool([
             'train.py', f'{repo_root}/configs/mocov2_synthetic.py',
             '--work-dir',
@@ -56,7 +44,7 @@ def test_test_tool_reports_retrieval_table(pretrained, tiny_synthetic, tool,
                                            repo_root):
     work_dir, _ = pretrained
     out_json = tiny_synthetic / 'metrics.json'
-    out = _ok(
+    out = assert_ok(
         tool([
             'test.py', f'{repo_root}/configs/mocov2_synthetic.py',
             str(work_dir / 'epoch_2.pth'), '--work-dir',
@@ -75,7 +63,7 @@ def test_linear_probe_on_the_checkpoint(pretrained, tiny_synthetic, tool,
                                         repo_root):
     work_dir, _ = pretrained
     linear_dir = tiny_synthetic / 'work_dirs' / 'linear'
-    out = _ok(
+    out = assert_ok(
         tool([
             'train.py', f'{repo_root}/configs/linear_probe/synthetic.py',
             '--work-dir',
@@ -103,7 +91,7 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
     base = f'{repo_root}/configs/mocov2_synthetic.py'
     full, killed = (
         tiny_synthetic / 'work_dirs' / n for n in ('full', 'killed'))
-    _ok(
+    assert_ok(
         tool([
             'train.py', base, '--work-dir',
             str(full), '--cfg-options', *common
@@ -121,7 +109,7 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
     assert crashed.returncode == 137
     assert not (killed / 'epoch_3.pth').exists()
 
-    out = _ok(
+    out = assert_ok(
         tool([
             'train.py', base, '--work-dir',
             str(killed), '--resume', '--cfg-options', *common
@@ -139,7 +127,7 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
 
 def test_dist_train_two_processes_on_cpu(tiny_synthetic, tool, repo_root):
     work_dir = tiny_synthetic / 'work_dirs' / 'dist'
-    out = _ok(
+    out = assert_ok(
         tool([
             'dist_train.sh', f'{repo_root}/configs/mocov2_synthetic.py', '2',
             '--work-dir',
@@ -152,7 +140,7 @@ def test_dist_train_two_processes_on_cpu(tiny_synthetic, tool, repo_root):
     # 24 images / (2 processes x 4) = 3 iterations per epoch
     assert re.search(r'Epoch\(train\) \[1\]\[3/3\]', out)
     assert 'retrieval/mAP' in out
-    out = _ok(
+    out = assert_ok(
         tool([
             'dist_test.sh', f'{repo_root}/configs/mocov2_synthetic.py',
             str(work_dir / 'epoch_1.pth'), '2', '--work-dir',

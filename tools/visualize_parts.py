@@ -8,21 +8,17 @@ the checkpoint (PARTICLE: k-means of the hypercolumns; DetCon: Felzenszwalb
 segments) and, when the dataset has them (the synthetic benchmark's
 ``parts/`` folder), the ground-truth parts.
 """
-import argparse
 import os.path as osp
 
 import cv2
 import numpy as np
-from mmengine.config import Config, DictAction
-from mmengine.registry import init_default_scope
-from mmengine.runner import load_checkpoint
-from mmpretrain.registry import MODELS
 from PIL import Image
 
 import mmfgssl  # noqa: F401
 from mmfgssl.models import DetCon
 from mmfgssl.visualization import (image_grid, label_overlay,
-                                   sample_test_images, to_rgb_images)
+                                   load_trained_model, sample_test_images,
+                                   to_rgb_images, visualization_args)
 
 
 def ground_truth_parts(img_path):
@@ -33,26 +29,8 @@ def ground_truth_parts(img_path):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--num-images', type=int, default=8)
-    parser.add_argument('--out', default='parts.png')
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    args = parser.parse_args()
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
-    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
-    model_cfg = cfg.model.to_dict()
-    model_cfg['data_preprocessor'] = cfg.data_preprocessor.to_dict()
-    model_cfg['backbone'].pop('init_cfg', None)
-    model = MODELS.build(model_cfg)
-    if not isinstance(model, DetCon):
-        raise SystemExit(f'{args.config} is not a DetCon/PARTICLE config '
-                         f'(model type {cfg.model.type})')
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
-    model.eval()
+    args = visualization_args(__doc__.split('\n')[0], 'parts.png')
+    cfg, model = load_trained_model(args, DetCon)
 
     images, paths = sample_test_images(cfg, args.num_images)
     bgr = [img.permute(1, 2, 0).numpy().copy() for img in images]

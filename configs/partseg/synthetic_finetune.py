@@ -8,11 +8,12 @@
 _base_ = [
     './_base_/datasets/synthetic_parts.py',
     './_base_/models/resnet50_upsample.py',
+    '../_base_/models/resnet18_cpu.py',
     './_base_/schedules/adam_200e.py',
     './_base_/partseg_runtime.py',
 ]
 model = dict(
-    backbone=dict(depth=18, stem_channels=32, base_channels=32),
+    backbone=dict(_base_.cpu_backbone, type='mmpretrain.ResNet'),
     decode_head=dict(
         in_channels=256, up_channels=(128, 64, 32, 32), num_classes=8))
 optim_wrapper = dict(optimizer=dict(lr=1e-4))
