@@ -313,3 +313,47 @@ def test_kshot_protocol_from_a_mocov2_checkpoint(tiny_synthetic, tool,
                cwd=tiny_synthetic)
     assert out.returncode != 0 and 'smaller than the batch size' in (
         out.stdout)
+
+
+@pytest.mark.parametrize('name,writer', [('pascub', write_pascub),
+                                         ('oid_aircraft', write_oid)])
+def test_real_partseg_configs_train_and_test_on_their_layout(
+        name, writer, tmp_path, tool, repo_root):
+    """The PASCUB and OID Aircraft configs (paper setting, ResNet-50) train
+    one epoch and run the fold metric on fixture folders in their layouts,
+    from a ResNet-50 checkpoint in the self-supervised key layout."""
+    root = {'pascub': 'PASCUB_Birds', 'oid_aircraft': 'oid-aircraft-beta-1'}
+    writer(tmp_path / 'data' / root[name])
+    if name == 'oid_aircraft':  # test list: the same three ids
+        (tmp_path / 'data' / root[name] / 'val_oid.txt').write_text(
+            (tmp_path / 'data' / root[name] / 'train_oid.txt').read_text())
+    from mmpretrain.registry import MODELS as PRETRAIN_MODELS
+    backbone = PRETRAIN_MODELS.build(dict(type='ResNet', depth=50))
+    ckpt = str(tmp_path / 'ssl_r50.pth')
+    save_checkpoint(
+        dict(state_dict={
+            f'backbone.{k}': v
+            for k, v in backbone.state_dict().items()
+        }), ckpt)
+    config = f'{repo_root}/configs/partseg/{name}_r50_finetune.py'
+    small = [
+        'train_dataloader.batch_size=2', 'train_dataloader.num_workers=0',
+        'test_dataloader.num_workers=0', 'test_dataloader.batch_size=2'
+    ]
+    out = tool([
+        'train.py', config, '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options',
+        f'model.backbone.init_cfg.checkpoint={ckpt}', 'train_cfg.max_epochs=1',
+        'default_hooks.checkpoint.interval=1', *small
+    ],
+               cwd=tmp_path)
+    assert out.returncode == 0, out.stdout[-4000:]
+    out = tool([
+        'test.py', config,
+        str(tmp_path / 'work' / 'epoch_1.pth'), '--cfg-options', *small
+    ],
+               cwd=tmp_path)
+    assert out.returncode == 0, out.stdout[-4000:]
+    classes = {'pascub': 'part10', 'oid_aircraft': 'wing'}[name]
+    assert re.search(rf'part/IoU\.{classes}: [\d.na]+', out.stdout)
+    assert 'part/mIoU' in out.stdout

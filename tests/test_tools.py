@@ -125,24 +125,35 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
         'param_groups'][0]['lr']
 
 
-def test_dist_train_two_processes_on_cpu(tiny_synthetic, tool, repo_root):
-    work_dir = tiny_synthetic / 'work_dirs' / 'dist'
+@pytest.mark.parametrize('method', ['mocov2', 'rationale'])
+def test_dist_train_two_processes_on_cpu(method, tiny_synthetic, tool,
+                                         repo_root):
+    """Two CPU processes (gloo): the MoCo queue is shared across processes,
+    LCR's GradCAM is per process; --auto-scale-lr scales by the global
+    batch."""
+    config = f'{repo_root}/configs/{method}_synthetic.py'
+    work_dir = tiny_synthetic / 'work_dirs' / f'dist_{method}'
     out = assert_ok(
         tool([
-            'dist_train.sh', f'{repo_root}/configs/mocov2_synthetic.py', '2',
-            '--work-dir',
-            str(work_dir), '--cfg-options', 'train_dataloader.batch_size=4',
-            *TINY[1:], 'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'
+            'dist_train.sh', config, '2', '--work-dir',
+            str(work_dir), '--auto-scale-lr', '--cfg-options',
+            'train_dataloader.batch_size=4', *TINY[1:],
+            'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'
         ],
              cwd=tiny_synthetic,
              env={'PORT': '29731'}))
     assert 'Distributed training: True' in out
     # 24 images / (2 processes x 4) = 3 iterations per epoch
     assert re.search(r'Epoch\(train\) \[1\]\[3/3\]', out)
+    # lr 0.03 at batch 128 scaled to the global batch 8
+    assert re.search(r'lr: 1\.8750e-03', out)
     assert 'retrieval/mAP' in out
+    if method == 'rationale':
+        assert 'loss_rationale' in out
+        return
     out = assert_ok(
         tool([
-            'dist_test.sh', f'{repo_root}/configs/mocov2_synthetic.py',
+            'dist_test.sh', config,
             str(work_dir / 'epoch_1.pth'), '2', '--work-dir',
             str(work_dir), '--cfg-options', *TINY[1:]
         ],
