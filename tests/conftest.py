@@ -1,5 +1,6 @@
 import os
 import os.path as osp
+import socket
 import subprocess
 import sys
 
@@ -60,6 +61,13 @@ TINY = [
     'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
     'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0'
 ]
+
+
+def free_port() -> str:
+    """A TCP port nothing listens on, for a distributed run's master."""
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return str(s.getsockname()[1])
 
 
 def assert_ok(proc):

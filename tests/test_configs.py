@@ -12,7 +12,7 @@ from mmpretrain.registry import MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 
 import mmfgssl  # noqa: F401
-from conftest import REPO, write_real_layout
+from conftest import REPO, free_port, write_real_layout
 
 CONFIGS = sorted(
     osp.relpath(p, REPO) for p in glob.glob(
@@ -91,7 +91,7 @@ def test_slurm_launchers_run_through_mmengine_slurm_init(
         'PATH': f'{bin_dir}:{os.environ["PATH"]}',
         'GPUS': '1',
         'GPUS_PER_NODE': '1',
-        'MASTER_PORT': '29741',
+        'MASTER_PORT': free_port(),
         'SRUN_LOG': str(tmp_path / 'srun.log')
     }
     work = tmp_path / 'work'
@@ -110,7 +110,7 @@ def test_slurm_launchers_run_through_mmengine_slurm_init(
     assert '--launcher=slurm' in srun and f'--work-dir={work}' in srun
     assert 'Distributed launcher: slurm' in out.stdout
     assert (work / 'epoch_1.pth').exists()
-    env['MASTER_PORT'] = '29742'
+    env['MASTER_PORT'] = free_port()
     out = tool([
         'slurm_test.sh', 'gpu_partition', 'fgssl',
         f'{REPO}/configs/mocov2_synthetic.py',

@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import mmfgssl  # noqa: F401
-from conftest import TINY, assert_ok, killed_run_config
+from conftest import TINY, assert_ok, free_port, killed_run_config
 from mmfgssl.compat import safe_torch_load
 
 
@@ -141,7 +141,7 @@ def test_dist_train_two_processes_on_cpu(method, tiny_synthetic, tool,
             'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'
         ],
              cwd=tiny_synthetic,
-             env={'PORT': '29731'}))
+             env={'PORT': free_port()}))
     assert 'Distributed training: True' in out
     # 24 images / (2 processes x 4) = 3 iterations per epoch
     assert re.search(r'Epoch\(train\) \[1\]\[3/3\]', out)
@@ -158,7 +158,7 @@ def test_dist_train_two_processes_on_cpu(method, tiny_synthetic, tool,
             str(work_dir), '--cfg-options', *TINY[1:]
         ],
              cwd=tiny_synthetic,
-             env={'PORT': '29732'}))
+             env={'PORT': free_port()}))
     assert 'retrieval/Rank-1' in out
 
 
