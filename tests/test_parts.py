@@ -42,6 +42,19 @@ def test_batched_kmeans_finds_sklearns_partition_on_separated_blobs():
         assert inertia.item() == pytest.approx(ref.inertia_, rel=1e-3)
 
 
+def test_coarse_to_fine_kmeans_finds_the_same_partition():
+    """Seeding and iterating on a sample in a random projection, then
+    refining all points in full dimension, still recovers the blobs."""
+    sets = [_blobs(s, n_per=60, dim=8) for s in range(4)]
+    result = batched_kmeans(torch.from_numpy(np.stack(sets)), 4,
+                            num_iters=10, n_init=3, seed=0, sample_size=80,
+                            project_dim=4, refine_iters=2)
+    assert result.centers.shape == (4, 4, 8)  # back in the full space
+    for points, labels in zip(sets, result.labels):
+        ref = KMeans(4, n_init=10, random_state=0).fit(points)
+        assert adjusted_rand_score(ref.labels_, labels.numpy()) == 1.0
+
+
 def test_batched_kmeans_inertia_and_centres_are_consistent():
     points = torch.from_numpy(np.stack([_blobs(7, spread=1.0)]))
     res = batched_kmeans(points, 4, num_iters=15, seed=3)

@@ -14,7 +14,9 @@ resized to 224x224 (that path is commented out in the released code, whose
 clustering script no longer runs; it is the evident intent), clustered per
 image into K=15 parts. The code uses sklearn KMeans image by image
 (k-means++, max_iter=500, n_init=10 in the sklearn 1.0 it pins); here one
-batched torch k-means++ clusters all images of a batch on the device.
+batched torch k-means++ clusters all images of a batch on the device, coarse
+to fine (see ``mmfgssl/models/utils/clustering.py`` and
+``benchmarks/kmeans_speed.py``).
 """
 from typing import List, Sequence
 
@@ -37,9 +39,9 @@ class PARTICLE(DetCon):
             extraction (224 in the code).
         discovery_grid: side of the hypercolumn grid that is clustered (64).
         hypercolumn_stages: ResNet stages concatenated into hypercolumns.
-        kmeans_iters: Lloyd iterations of the batched k-means.
-        kmeans_inits: k-means++ seedings per image (best inertia kept).
-        kmeans_seed: seed of the clustering.
+        kmeans: arguments of :func:`batched_kmeans` (iterations, seedings,
+            seed, and its coarse stage: points sampled per image, random
+            projection, full-dimension refinement iterations).
         **kwargs: DetCon arguments (backbone, neck, predictor, num_samples,
             temperature, momentum, ...); ``num_ids`` is set to ``num_parts``.
     """
@@ -50,17 +52,21 @@ class PARTICLE(DetCon):
                  discovery_grid: int = 64,
                  hypercolumn_stages: Sequence[str] = ('stem', 'layer1',
                                                       'layer2', 'layer3'),
-                 kmeans_iters: int = 30,
-                 kmeans_inits: int = 1,
-                 kmeans_seed: int = 0,
+                 kmeans: dict = dict(
+                     num_iters=30,
+                     n_init=8,
+                     seed=0,
+                     sample_size=1024,
+                     project_dim=64,
+                     refine_iters=10,
+                     local_trials=4),
                  **kwargs) -> None:
         super().__init__(num_ids=num_parts, **kwargs)
         self.num_parts = num_parts
         self.discovery_size, self.discovery_grid = (discovery_size,
                                                     discovery_grid)
         self.hypercolumn_stages = tuple(hypercolumn_stages)
-        self.kmeans_iters, self.kmeans_inits = kmeans_iters, kmeans_inits
-        self.kmeans_seed = kmeans_seed
+        self.kmeans = dict(kmeans)
 
     @torch.no_grad()
     def discover_parts(self, images: Sequence[np.ndarray]) -> List[np.ndarray]:
@@ -82,7 +88,6 @@ class PARTICLE(DetCon):
                                        self.discovery_grid)
         self.backbone.train(was_training)
         points = features.flatten(2).transpose(1, 2)  # (B, grid^2, D)
-        labels = batched_kmeans(points, self.num_parts, self.kmeans_iters,
-                                self.kmeans_inits, self.kmeans_seed).labels
+        labels = batched_kmeans(points, self.num_parts, **self.kmeans).labels
         grid = (self.discovery_grid, self.discovery_grid)
         return [m.view(grid).cpu().numpy().astype(np.uint8) for m in labels]
