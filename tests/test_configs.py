@@ -39,7 +39,6 @@ TINY_RUN = [
     'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'
 ]
 
-
 ROOTS = {
     'cub': 'data/CUB_200_2011',
     'cars': 'data/Stanford_Cars',

@@ -46,9 +46,15 @@ def test_coarse_to_fine_kmeans_finds_the_same_partition():
     """Seeding and iterating on a sample in a random projection, then
     refining all points in full dimension, still recovers the blobs."""
     sets = [_blobs(s, n_per=60, dim=8) for s in range(4)]
-    result = batched_kmeans(torch.from_numpy(np.stack(sets)), 4,
-                            num_iters=10, n_init=3, seed=0, sample_size=80,
-                            project_dim=4, refine_iters=2)
+    result = batched_kmeans(
+        torch.from_numpy(np.stack(sets)),
+        4,
+        num_iters=10,
+        n_init=3,
+        seed=0,
+        sample_size=80,
+        project_dim=4,
+        refine_iters=2)
     assert result.centers.shape == (4, 4, 8)  # back in the full space
     for points, labels in zip(sets, result.labels):
         ref = KMeans(4, n_init=10, random_state=0).fit(points)
