@@ -7,7 +7,7 @@ import stat
 
 import pytest
 from mmengine.config import Config
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 
@@ -27,8 +27,8 @@ MODEL_CONFIGS = sorted(
 def test_config_loads_and_its_model_builds(config):
     cfg = Config.fromfile(osp.join(REPO, config))
     registry = {'mmpretrain': MODELS, 'mmseg': SEG_MODELS}[cfg.default_scope]
-    init_default_scope(cfg.default_scope)
-    registry.build(cfg.model)
+    with DefaultScope.overwrite_default_scope(cfg.default_scope):
+        registry.build(cfg.model)
 
 
 # No weights can be downloaded here: start from random weights.

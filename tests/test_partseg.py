@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pytest
 import torch
-from mmengine.registry import init_default_scope
+from mmengine.registry import DefaultScope
 from mmengine.runner import save_checkpoint
 from mmseg.registry import DATASETS, MODELS, TRANSFORMS
 from PIL import Image
@@ -24,7 +24,9 @@ BIRD = BirdClass('hooked', 'single', 'crested', 'red')
 
 @pytest.fixture(autouse=True)
 def mmseg_scope():
-    init_default_scope('mmseg')
+    # Restored afterwards: a leaked mmseg scope breaks later mmpretrain builds.
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        yield
 
 
 def _bird(seed, size=48):
