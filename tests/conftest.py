@@ -63,6 +63,15 @@ TINY = [
 ]
 
 
+# A ResNet-18 at 1/8 width, output stride 8: small enough for CPU unit tests.
+TINY_RESNET = dict(
+    type='ResNet',
+    depth=18,
+    base_channels=8,
+    stem_channels=8,
+    strides=(1, 2, 2, 1))
+
+
 def free_port() -> str:
     """A TCP port nothing listens on, for a distributed run's master."""
     with socket.socket() as s:

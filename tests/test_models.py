@@ -10,18 +10,14 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmfgssl  # noqa: F401
+from conftest import TINY_RESNET
 
 SMALL_MOCO = dict(
     type='MoCoV2',
     queue_len=32,
     feat_dim=16,
     momentum=0.001,
-    backbone=dict(
-        type='ResNet',
-        depth=18,
-        base_channels=8,
-        stem_channels=8,
-        strides=(1, 2, 2, 1)),
+    backbone=TINY_RESNET,
     neck=dict(
         type='MoCoV2Neck',
         in_channels=64,

@@ -14,7 +14,7 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 import mmfgssl  # noqa: F401
-from conftest import TINY, assert_ok, killed_run_config
+from conftest import TINY, TINY_RESNET, assert_ok, killed_run_config
 from mmfgssl.datasets.synthetic import PART_IDS, BirdClass, render_bird
 from mmfgssl.models.selfsup.detcon import (detcon_b_loss, downsample_part_map,
                                            sample_part_ids)
@@ -236,12 +236,6 @@ def test_perfect_part_predictions_give_lower_loss():
 
 
 # ------------------------------------------------------- DetCon / PARTICLE
-SMALL_BACKBONE = dict(
-    type='ResNet',
-    depth=18,
-    base_channels=8,
-    stem_channels=8,
-    strides=(1, 2, 2, 1))
 _MLP = dict(
     type='NonLinearNeck',
     num_layers=2,
@@ -252,7 +246,7 @@ _MLP = dict(
     norm_cfg=dict(type='LN'))
 SMALL_PARTICLE = dict(
     type='PARTICLE',
-    backbone=SMALL_BACKBONE,
+    backbone=TINY_RESNET,
     neck=dict(_MLP, in_channels=64, hid_channels=32, out_channels=16),
     predictor=dict(_MLP, in_channels=16, hid_channels=32, out_channels=16),
     num_parts=4,

@@ -14,6 +14,7 @@ from PIL import Image
 
 import mmfgssl  # noqa: F401
 import mmfgssl.segmentation  # noqa: F401
+from conftest import TINY_RESNET
 from mmfgssl.datasets.synthetic import BirdClass, render_bird
 from mmfgssl.segmentation import (FewShotPartIoU, intersect_union,
                                   multilabel_intersect_union)
@@ -203,11 +204,8 @@ SEG_MODEL = dict(
     type='EncoderDecoder',
     data_preprocessor=dict(type='SegDataPreProcessor', size_divisor=16),
     backbone=dict(
+        TINY_RESNET,
         type='mmpretrain.ResNet',
-        depth=18,
-        base_channels=8,
-        stem_channels=8,
-        strides=(1, 2, 2, 1),
         dilations=(1, 1, 1, 2),
         zero_init_residual=False,
         init_cfg=dict(type='StrictPretrained', checkpoint='')),
