@@ -170,14 +170,16 @@ def test_missing_dataset_root_explains_what_to_do(tmp_path, tool, repo_root):
     assert 'tools/make_synthetic.py' in proc.stdout
 
 
-def test_corrupt_image_error_names_the_file(tiny_synthetic, tmp_path, tool,
-                                            repo_root):
+# DetCon reads the images itself first, to write their part maps.
+@pytest.mark.parametrize('method', ['mocov2', 'detcon'])
+def test_corrupt_image_error_names_the_file(method, tiny_synthetic, tmp_path,
+                                            tool, repo_root):
     shutil.copytree(tiny_synthetic / 'data', tmp_path / 'data')
     root = tmp_path / 'data' / 'synthetic_birds'
     first = open(root / 'images.txt').readline().split()[1]
     (root / 'images' / first).write_bytes(b'not a jpeg')
     proc = tool([
-        'train.py', f'{repo_root}/configs/mocov2_synthetic.py',
+        'train.py', f'{repo_root}/configs/{method}_synthetic.py',
         '--cfg-options', *TINY, 'train_cfg.max_epochs=1'
     ],
                 cwd=tmp_path)

@@ -15,6 +15,14 @@ from PIL import Image
 from ..datasets import PartMapDataset
 
 
+def _read_image(path: str) -> np.ndarray:
+    """BGR image; an unreadable file is named (mmcv returns None)."""
+    img = mmcv.imread(path, channel_order='bgr')
+    if img is None:
+        raise OSError(f'cannot read image {path}')
+    return img
+
+
 @HOOKS.register_module()
 class PartMapHook(Hook):
     """Write the training images' part maps with ``model.discover_parts`` and
@@ -78,11 +86,8 @@ class PartMapHook(Hook):
         dataset.part_root = folder
         for i in range(0, len(paths), self.batch_size):
             batch = paths[i:i + self.batch_size]
-            images = [mmcv.imread(p, channel_order='bgr') for p in batch]
-            for path, img, part_map in zip(batch, images,
-                                           model.discover_parts(images)):
-                if img is None:
-                    raise OSError(f'cannot read image {path}')
+            images = [_read_image(path) for path in batch]
+            for path, part_map in zip(batch, model.discover_parts(images)):
                 out = dataset.part_map_path(path)
                 os.makedirs(osp.dirname(out), exist_ok=True)
                 part_map = np.asarray(part_map)
