@@ -1,0 +1,3 @@
+from .attribute_head import AttributeClsHead
+
+__all__ = ['AttributeClsHead']
