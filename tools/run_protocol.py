@@ -1,36 +1,95 @@
-"""Pre-train one or more configs and evaluate each with the shared protocols,
-printing one results table.
+"""Pre-train configs for several seeds and evaluate every run with the shared
+protocols; print one table of mean +- std over seeds and draw the training
+curves.
 
-    python tools/run_protocol.py configs/mocov2_synthetic.py [CONFIG ...]
-        --linear configs/linear_probe/synthetic.py
-        [--checkpoint best|last] [--work-root work_dirs] [--skip-existing]
+    python tools/run_protocol.py CONFIG [CONFIG ...] [--seeds 0 1 2]
+        [--linear LINEAR_CONFIG] [--partseg PARTSEG_CONFIG]
+        [--reference CONFIG] [--checkpoint best|last] [--jobs N]
+        [--work-root work_dirs/protocol] [--skip-existing]
 
-For every pre-training config this runs, through the real tools:
-  1. tools/train.py CONFIG                    (online retrieval/kNN on the
-                                               validation split)
-  2. tools/test.py CONFIG CKPT                (test split: leave-one-out
-                                               retrieval Rank-1/5, mAP, kNN)
-  3. tools/train.py LINEAR                    (linear probe on the frozen
-     --cfg-options model.backbone.checkpoint=CKPT   test-time representation)
-CKPT is the checkpoint selected on the validation split (``best``, the
-default) or the last one. The table is printed and written to
-``<work-root>/protocol_results.md``.
+For every config and seed, through the real tools:
+  1. tools/train.py CONFIG (seed S; online retrieval/kNN on the validation
+     split held out of the training set; a config with
+     ``train_cfg.max_epochs=0`` saves its initialisation as it is, which is
+     how the "no pre-training" baselines are evaluated)
+  2. tools/test.py CONFIG CKPT: test split, leave-one-out Rank-1/Rank-5/mAP
+     and kNN top-1
+  3. the linear probe on the frozen test-time representation (seed S):
+     tools/train.py + tools/test.py for LCR's SGD probe
+     (configs/linear_probe/<dataset>.py), tools/logistic_probe.py for a
+     config with a ``probe`` entry (PARTICLE's, configs/linear_probe/
+     particle_*.py)
+  4. tools/partseg_protocol.py: few-shot part segmentation (seed S)
+CKPT is the checkpoint selected on the validation split (``best``) or the
+last one; the test split never selects anything. The evaluation configs
+default to the ``protocol`` entry of each config (``linear``, ``partseg``).
+
+Results go to ``<work-root>/protocol_results.md`` (the table; with
+``--reference``, differences to that row larger than two standard
+deviations are marked) and ``<work-root>/protocol_curves.png`` (training
+loss and validation mAP per epoch, mean over seeds). Each finished stage is
+stored, so ``--skip-existing`` resumes an interrupted table (e.g. one run
+in the background with ``nohup``). ``--jobs N`` runs N config/seed runs at
+once, each tool with (CPU cores / N) threads: on a small CPU two
+single-threaded runs use it better than one run with two threads.
 """
 import argparse
 import glob
 import json
 import os
 import os.path as osp
+import sys
 import time
+from collections import defaultdict
+from concurrent.futures import ThreadPoolExecutor
 
-from mmfgssl.utils import run_tool
+import numpy as np
+from mmengine.config import Config
 
+from mmfgssl.utils import ProgressLine, run_tool
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 COLUMNS = [('retrieval/Rank-1', 'Rank-1'), ('retrieval/Rank-5', 'Rank-5'),
            ('retrieval/mAP', 'mAP'), ('knn/top1', 'kNN top-1'),
-           ('accuracy/top1', 'linear top-1')]
+           ('accuracy/top1', 'linear top-1'), ('part/mIoU', 'part mIoU')]
 
 
-def select_checkpoint(work_dir, which):
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('configs', nargs='+', help='pre-training configs')
+    parser.add_argument('--seeds', type=int, nargs='+', default=[0])
+    parser.add_argument(
+        '--linear',
+        help='linear-probe config (default: the config\'s '
+        'protocol.linear; "none" to skip)')
+    parser.add_argument(
+        '--partseg',
+        help='part-segmentation config (default: the config\'s '
+        'protocol.partseg; "none" to skip)')
+    parser.add_argument(
+        '--reference',
+        help='mark differences to this config\'s row beyond 2 std')
+    parser.add_argument(
+        '--checkpoint',
+        choices=['best', 'last'],
+        default='best',
+        help='evaluate the checkpoint selected on the validation split '
+        '(best) or the last one')
+    parser.add_argument(
+        '--jobs', type=int, default=1, help='config/seed runs at once')
+    parser.add_argument('--work-root', default='work_dirs/protocol')
+    parser.add_argument(
+        '--skip-existing',
+        action='store_true',
+        help='reuse the stages already finished')
+    return parser.parse_args()
+
+
+def config_name(config: str) -> str:
+    return osp.splitext(osp.basename(config))[0]
+
+
+def select_checkpoint(work_dir: str, which: str) -> str:
     if which == 'best':
         found = sorted(glob.glob(osp.join(work_dir, 'best_*.pth')))
         if found:
@@ -39,86 +98,242 @@ def select_checkpoint(work_dir, which):
         return f.read().strip()
 
 
-def evaluate(config, linear, work_root, which, skip_existing):
-    name = osp.splitext(osp.basename(config))[0]
-    work_dir = osp.join(work_root, name)
-    result_file = osp.join(work_dir, 'protocol.json')
-    if skip_existing and osp.isfile(result_file):
-        with open(result_file) as f:
+def evaluation_config(cfg: Config, key: str, override: str):
+    """The linear-probe or part-segmentation config of a pre-training
+    config (None to skip)."""
+    path = override or cfg.get('protocol', {}).get(key)
+    if not path or path == 'none':
+        return None
+    return path if osp.isabs(path) else osp.join(REPO, path)
+
+
+class Run:
+    """One config at one seed: its stages and stored results."""
+
+    def __init__(self, config: str, seed: int, args) -> None:
+        self.config, self.seed, self.args = config, seed, args
+        self.cfg = Config.fromfile(config)
+        self.name = config_name(config)
+        self.dir = osp.join(args.work_root, self.name, f'seed{seed}')
+        self.label = f'{self.name} seed {seed}'
+        os.makedirs(self.dir, exist_ok=True)
+        self.env = {}
+        if args.jobs > 1:
+            threads = max(1, (os.cpu_count() or 1) // args.jobs)
+            self.env = {'OMP_NUM_THREADS': str(threads)}
+
+    def tool(self, args, log, stage, epochs=None):
+        """Run a tool of this run, its output in ``log`` under the run's
+        folder, its progress on the console."""
+        run_tool(
+            args, osp.join(self.dir, log),
+            ProgressLine(
+                f'{stage} {self.label}', epochs, in_place=self.args.jobs == 1),
+            self.env)
+
+    def stage(self, key, fn):
+        """Run a stage once; its result (a dict) is stored in the run's
+        folder and reused with --skip-existing."""
+        path = osp.join(self.dir, f'{key}.json')
+        if self.args.skip_existing and osp.isfile(path):
+            with open(path) as f:
+                return json.load(f)
+        result = fn()
+        with open(path, 'w') as f:
+            json.dump(result, f, indent=2)
+        return result
+
+    def pretrain(self):
+        start = time.time()
+        epochs = self.cfg.train_cfg.get('max_epochs')
+        self.tool([
+            'train.py', self.config, '--work-dir', self.dir, '--cfg-options',
+            f'randomness.seed={self.seed}'
+        ], 'train.log', 'pre-train', epochs)
+        return dict(
+            checkpoint=select_checkpoint(self.dir, self.args.checkpoint),
+            pretrain_minutes=(time.time() - start) / 60)
+
+    def test(self, ckpt):
+        out = osp.join(self.dir, 'test_metrics.json')
+        self.tool([
+            'test.py', self.config, ckpt, '--work-dir', self.dir, '--out', out
+        ], 'test.log', 'test')
+        with open(out) as f:
             return json.load(f)
-    start = time.time()
-    run_tool(['train.py', config, '--work-dir', work_dir],
-             osp.join(work_root, f'{name}.train.log'))
-    pretrain_minutes = (time.time() - start) / 60
-    ckpt = select_checkpoint(work_dir, which)
-    metrics_file = osp.join(work_dir, 'test_metrics.json')
-    run_tool([
-        'test.py', config, ckpt, '--work-dir', work_dir, '--out', metrics_file
-    ], osp.join(work_root, f'{name}.test.log'))
-    with open(metrics_file) as f:
-        metrics = json.load(f)
-    if linear:
-        linear_dir = osp.join(work_root, f'{name}_linear')
-        run_tool([
-            'train.py', linear, '--work-dir', linear_dir, '--cfg-options',
-            f'model.backbone.checkpoint={ckpt}'
-        ], osp.join(work_root, f'{name}.linear.log'))
-        linear_file = osp.join(linear_dir, 'test_metrics.json')
-        run_tool([
-            'test.py', linear,
-            select_checkpoint(linear_dir,
-                              'last'), '--work-dir', linear_dir, '--out',
-            linear_file, '--cfg-options', f'model.backbone.checkpoint={ckpt}'
-        ], osp.join(work_root, f'{name}.linear_test.log'))
-        with open(linear_file) as f:
-            metrics.update(json.load(f))
-    metrics.update(
-        checkpoint=osp.basename(ckpt), pretrain_minutes=pretrain_minutes)
-    with open(result_file, 'w') as f:
-        json.dump(metrics, f, indent=2)
-    return metrics
+
+    def linear(self, ckpt, config):
+        work = osp.join(self.dir, 'linear')
+        os.makedirs(work, exist_ok=True)
+        out = osp.join(work, 'test_metrics.json')
+        probe = Config.fromfile(config)
+        if 'probe' in probe:  # PARTICLE's logistic regression
+            self.tool(['logistic_probe.py', config, ckpt, '--out', out],
+                      'linear.log', 'logistic probe')
+        else:  # LCR's SGD probe: train, then test the last checkpoint
+            options = [
+                f'model.backbone.checkpoint={ckpt}',
+                f'randomness.seed={self.seed}'
+            ]
+            self.tool([
+                'train.py', config, '--work-dir', work, '--cfg-options',
+                *options
+            ], 'linear.log', 'linear probe', probe.train_cfg.get('max_epochs'))
+            self.tool([
+                'test.py', config,
+                select_checkpoint(work, 'last'), '--work-dir', work, '--out',
+                out, '--cfg-options', *options
+            ], 'linear_test.log', 'linear test')
+        with open(out) as f:
+            return json.load(f)
+
+    def partseg(self, ckpt, config):
+        work = osp.join(self.dir, 'partseg')
+        self.tool([
+            'partseg_protocol.py', config, ckpt, '--seed',
+            str(self.seed), '--work-dir', work
+        ], 'partseg.log', 'part segmentation')
+        with open(osp.join(work, 'protocol.json')) as f:
+            return {'part/mIoU': json.load(f)['mean']}
+
+    def evaluate(self):
+        result = dict(self.stage('pretrain', self.pretrain))
+        ckpt = result['checkpoint']
+        result.update(self.stage('test', lambda: self.test(ckpt)))
+        linear = evaluation_config(self.cfg, 'linear', self.args.linear)
+        partseg = evaluation_config(self.cfg, 'partseg', self.args.partseg)
+        named = (('linear top-1:', linear), ('part mIoU:', partseg))
+        result['evaluation'] = ', '.join(
+            f'{kind} {osp.relpath(path, REPO)}' for kind, path in named
+            if path)
+        if linear:
+            result.update(
+                self.stage('linear', lambda: self.linear(ckpt, linear)))
+        if partseg:
+            result.update(
+                self.stage('partseg', lambda: self.partseg(ckpt, partseg)))
+        return result
 
 
-def results_table(results):
-    header = ['config'] + [title for _, title in COLUMNS
-                           ] + ['checkpoint', 'pre-train min']
+def mean_std(values):
+    values = np.asarray(values, float)
+    std = values.std(ddof=1) if len(values) > 1 else 0.0
+    return values.mean(), std
+
+
+def results_table(results, seeds, reference=None):
+    """Markdown rows of mean +- std (sample std over seeds)."""
+    header = ['config'] + [t for _, t in COLUMNS] + ['pre-train min']
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
-    for name, m in results.items():
-        cells = [name] + [
-            f'{m[key]:.1f}' if key in m else '-' for key, _ in COLUMNS
-        ] + [m['checkpoint'], f'{m["pretrain_minutes"]:.1f}']
+    ref = results.get(reference) if reference else None
+    for name, runs in results.items():
+        cells = [name]
+        for key, _ in COLUMNS:
+            values = [r[key] for r in runs if key in r]
+            if not values:
+                cells.append('-')
+                continue
+            mean, std = mean_std(values)
+            cell = f'{mean:.1f} ± {std:.1f}' if len(values) > 1 else \
+                f'{mean:.1f}'
+            ref_values = [r[key] for r in ref if key in r] if ref else []
+            # a difference is only judged against a spread both rows have
+            if len(ref_values) > 1 and len(values) > 1 and name != reference:
+                ref_mean, ref_std = mean_std(ref_values)
+                if abs(mean - ref_mean) > 2 * max(std, ref_std):
+                    cell += ' ↑' if mean > ref_mean else ' ↓'
+            cells.append(cell)
+        minutes = [r['pretrain_minutes'] for r in runs]
+        cells.append(f'{np.mean(minutes):.1f}')
         lines.append('| ' + ' | '.join(cells) + ' |')
-    return '\n'.join(lines)
+    note = (f'Mean ± sample std over seeds {", ".join(map(str, seeds))}; '
+            'test split; checkpoint selected on the validation split.')
+    if reference:
+        note += (f' ↑/↓: the mean differs from {reference} by more than two '
+                 'standard deviations (the larger of the two rows).')
+    return '\n'.join(lines) + '\n\n' + note
+
+
+def training_curves(run_dir: str):
+    """Per-epoch mean training loss and validation retrieval mAP of a run,
+    from mmengine's scalars.json."""
+    files = sorted(
+        glob.glob(osp.join(run_dir, '*', 'vis_data', 'scalars.json')))
+    loss, val = defaultdict(list), {}
+    for path in files[-1:]:
+        with open(path) as f:
+            for line in f:
+                row = json.loads(line)
+                if 'loss' in row and 'epoch' in row:
+                    loss[row['epoch']].append(row['loss'])
+                if 'retrieval/mAP' in row:
+                    val[row['step']] = row['retrieval/mAP']
+    return {e: np.mean(v) for e, v in loss.items()}, val
+
+
+def draw_curves(names, seeds, work_root, out):
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+    fig, (ax_loss, ax_val) = plt.subplots(1, 2, figsize=(11, 4))
+    for name in names:
+        curves = [
+            training_curves(osp.join(work_root, name, f'seed{s}'))
+            for s in seeds
+        ]
+        for ax, index in ((ax_loss, 0), (ax_val, 1)):
+            epochs = sorted(set.intersection(*[set(c[index]) for c in curves]))
+            if epochs:
+                ax.plot(
+                    epochs,
+                    [np.mean([c[index][e] for c in curves]) for e in epochs],
+                    marker='o' if index else None,
+                    label=name)
+    ax_loss.set(xlabel='epoch', ylabel='training loss (mean per epoch)')
+    ax_val.set(xlabel='epoch', ylabel='validation retrieval mAP (%)')
+    for ax in (ax_loss, ax_val):
+        ax.grid(alpha=0.3)
+    ax_val.legend(fontsize=7)
+    fig.suptitle(f'mean over seeds {", ".join(map(str, seeds))}')
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('configs', nargs='+', help='pre-training configs')
-    parser.add_argument('--linear', help='linear-probe config')
-    parser.add_argument(
-        '--checkpoint',
-        choices=['best', 'last'],
-        default='best',
-        help='evaluate the checkpoint selected on the '
-        'validation split (best) or the last one')
-    parser.add_argument('--work-root', default='work_dirs')
-    parser.add_argument(
-        '--skip-existing',
-        action='store_true',
-        help='reuse results of configs already evaluated')
-    args = parser.parse_args()
+    args = parse_args()
     os.makedirs(args.work_root, exist_ok=True)
-    results = {}
-    for config in args.configs:
-        results[osp.splitext(osp.basename(config))[0]] = evaluate(
-            config, args.linear, args.work_root, args.checkpoint,
-            args.skip_existing)
-    table = results_table(results)
+    runs = [(config, seed) for config in args.configs for seed in args.seeds]
+
+    def evaluate(index):
+        config, seed = runs[index]
+        # one write per line: runs started side by side print at once
+        sys.stdout.write(
+            f'[{index + 1}/{len(runs)}] {config_name(config)} seed {seed}\n')
+        sys.stdout.flush()
+        return Run(config, seed, args).evaluate()
+
+    with ThreadPoolExecutor(max(1, args.jobs)) as pool:
+        evaluated = list(pool.map(evaluate, range(len(runs))))
+    results = defaultdict(list)
+    for (config, _), result in zip(runs, evaluated):
+        results[config_name(config)].append(result)
+    table = results_table(
+        results, args.seeds,
+        config_name(args.reference) if args.reference else None)
+    evaluations = [
+        f'{name}: {seed_results[0]["evaluation"]}'
+        for name, seed_results in results.items()
+        if seed_results[0].get('evaluation')
+    ]
+    if evaluations:
+        table += '\n\nEvaluation configs: ' + '; '.join(evaluations) + '.'
     with open(osp.join(args.work_root, 'protocol_results.md'), 'w') as f:
         f.write(table + '\n')
-    print('\nTest split of each dataset; checkpoint selected on the '
-          f'validation split ({args.checkpoint}).')
-    print(table)
+    curves = osp.join(args.work_root, 'protocol_curves.png')
+    draw_curves(list(results), args.seeds, args.work_root, curves)
+    print('\n' + table)
+    print(f'\ntable: {args.work_root}/protocol_results.md; curves: {curves}')
 
 
 if __name__ == '__main__':

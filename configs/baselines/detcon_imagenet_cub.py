@@ -1,0 +1,6 @@
+# The DetCon row of the PARTICLE paper: DetCon's ImageNet checkpoint evaluated
+# as it is, with no training on CUB (0 epochs: tools/train.py saves the
+# initialised model as epoch_0.pth). Not to be confused with detcon_cub.py,
+# DetCon-B trained on CUB.
+_base_ = '../detcon_cub.py'
+train_cfg = dict(max_epochs=0)

@@ -1,0 +1,180 @@
+"""What a person sees while the protocol tools run: the live progress line
+on mmengine's log lines, failures shown with their log's tail, and
+run_protocol.py's results table of mean +- std over seeds."""
+import importlib.util
+import io
+import os.path as osp
+from types import SimpleNamespace
+
+import pytest
+
+from conftest import REPO, TINY
+from mmfgssl.utils import ProgressLine, progress, run_tool
+
+# Lines of real runs (tools/train.py and tools/test.py on the tiny benchmark):
+# LCR training with 12 iterations per epoch (mmengine pads the iteration),
+# validation progress and metrics, and the test loop's progress.
+TRAIN = ('12/01 19:11:20 - mmengine - INFO - Epoch(train) [1][ 5/12]  lr: '
+         '3.0000e-02  eta: 0:00:42  time: 0.0912  data_time: 0.0094  loss: '
+         '2.6756  loss_rationale: 0.0016\n')
+OTHER = ('12/01 19:11:20 - mmengine - INFO - load backbone. from '
+         'generic://resnet18_cpu\n')
+VAL_PROGRESS = ('12/01 18:44:58 - mmengine - INFO - Epoch(val) [1][1/1]    '
+                'eta: 0:00:00  time: 0.0530  data_time: 0.0035  \n')
+VAL = ('12/01 18:44:58 - mmengine - INFO - Epoch(val) [1][1/1]    '
+       'retrieval/Rank-1: 12.5000  retrieval/Rank-5: 75.0000  retrieval/mAP: '
+       '30.6548  knn/top1: 37.5000  data_time: 0.0035  time: 0.0530\n')
+TEST = ('12/01 19:11:08 - mmengine - INFO - Epoch(test) [2/4]    eta: '
+        '0:00:00  time: 0.0265  data_time: 0.0022  \n')
+
+AT_TRAIN = 'pre-train lcr seed 0 | epoch 1/40 iter 5/12 | eta 0:00:42 | '\
+    'loss 2.676'
+AT_VAL = 'pre-train lcr seed 0 | epoch 1/40 iter 5/12 | eta 0:00:42 | '\
+    'loss 2.676 | val retrieval/Rank-1 12.50 (epoch 1)'
+
+
+class Terminal(io.StringIO):
+
+    def isatty(self):
+        return True
+
+
+def test_progress_line_in_a_log_prints_each_change_once():
+    stream = io.StringIO()
+    line = ProgressLine('pre-train lcr seed 0', 40, stream, interval=0)
+    for text in (TRAIN, OTHER, TRAIN, VAL_PROGRESS, VAL):
+        line.update(text)
+    line.close()
+    assert stream.getvalue().splitlines() == [
+        AT_TRAIN, AT_VAL,
+        'pre-train lcr seed 0 | epoch 1/40 iter 5/12 [done] | loss 2.676 | '
+        'val retrieval/Rank-1 12.50 (epoch 1)'
+    ]
+
+
+def test_progress_line_in_a_log_waits_interval_seconds(monkeypatch):
+    clock = SimpleNamespace(now=100.0)
+    monkeypatch.setattr(progress, 'time',
+                        SimpleNamespace(time=lambda: clock.now))
+    stream = io.StringIO()
+    line = ProgressLine('pre-train lcr seed 0', 40, stream, interval=30)
+    line.update(TRAIN)
+    clock.now = 110.0
+    line.update(VAL)  # within 30 s: not printed yet
+    assert stream.getvalue() == AT_TRAIN + '\n'
+    clock.now = 131.0
+    line.update(OTHER)  # the latest state, once 30 s have passed
+    assert stream.getvalue() == AT_TRAIN + '\n' + AT_VAL + '\n'
+    clock.now = 132.0
+    line.close('FAILED')  # always shown
+    assert stream.getvalue().splitlines()[-1].endswith(
+        '[FAILED] | loss 2.676 | val retrieval/Rank-1 12.50 (epoch 1)')
+
+
+def test_progress_line_on_a_terminal_updates_in_place():
+    stream = Terminal()
+    line = ProgressLine('test lcr seed 0', stream=stream, interval=30)
+    line.update(TEST)
+    line.update(VAL_PROGRESS)
+    first = 'test lcr seed 0 | batch 2/4'
+    assert stream.getvalue() == '\r' + first
+    line.update(TRAIN)  # a longer line overwrites it
+    second = 'test lcr seed 0 | epoch 1 iter 5/12 | eta 0:00:42 | loss 2.676'
+    assert stream.getvalue() == '\r' + first + '\r' + second
+    line.close()
+    done = 'test lcr seed 0 | epoch 1 iter 5/12 [done] | loss 2.676'
+    # padded to blank the longer line it replaces, then a newline
+    assert stream.getvalue().endswith('\r' + done.ljust(len(second)) + '\n')
+
+
+def test_run_tool_shows_progress_and_a_failing_log(tiny_synthetic, tmp_path,
+                                                   monkeypatch):
+    monkeypatch.chdir(tiny_synthetic)
+    stream = io.StringIO()
+    log = tmp_path / 'train.log'
+    run_tool([
+        'train.py', f'{REPO}/configs/mocov2_synthetic.py', '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', *TINY,
+        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+        'default_hooks.logger.interval=1'
+    ], str(log), ProgressLine('pre-train mocov2', 1, stream, interval=0))
+    shown = stream.getvalue().splitlines()
+    assert shown[0] == 'pre-train mocov2'  # before the first iteration
+    assert shown[1].startswith('pre-train mocov2 | epoch 1/1 iter 1/3 | eta ')
+    assert shown[-1].startswith('pre-train mocov2 | epoch 1/1 iter 3/3 '
+                                '[done] | loss ')
+    assert ' | val retrieval/Rank-1 ' in shown[-1]
+    assert 'Epoch(train) [1][3/3]' in log.read_text()  # the whole output
+
+    monkeypatch.chdir(tmp_path)  # no data here
+    stream = io.StringIO()
+    failing = tmp_path / 'failing.log'
+    with pytest.raises(SystemExit) as stop:
+        run_tool(['train.py', f'{REPO}/configs/mocov2_synthetic.py'],
+                 str(failing), ProgressLine('pre-train mocov2', 1, stream))
+    message = str(stop.value)
+    assert message.startswith(f'train.py failed (exit 1); the end of its log '
+                              f'({failing}):\n')
+    assert "data_root = 'data/synthetic_birds/'" in message
+    assert message.endswith(f'(full log: {failing})')
+    assert failing.read_text().startswith('$ ')
+    assert failing.read_text()[-1000:] in message
+    assert stream.getvalue().endswith('pre-train mocov2 | [FAILED]\n')
+
+
+def _run_protocol():
+    spec = importlib.util.spec_from_file_location(
+        'run_protocol', osp.join(REPO, 'tools', 'run_protocol.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_results_table_mean_sample_std_and_two_std_marks():
+    """Three seeds per config. Sample std (ddof=1): 5, 6, 7 give 1.0 (0.8
+    with ddof=0). A mean is marked when it differs from the reference by
+    more than two of the larger of the two stds: mAP by 5 > 2 x 1 (up), kNN
+    by 5.5 > 2 x 2 (down); Rank-5 by 15 < 2 x 10 is not marked, though it
+    is 15 of its own stds."""
+    runs = {
+        'mocov2_synthetic': [
+            dict(zip(['Rank-1', 'Rank-5', 'mAP', 'kNN', 'min'], values))
+            for values in ((5, 10, 7, 6, 4.0), (6, 20, 8, 8, 5.0), (7, 30, 9,
+                                                                    10, 6.5))
+        ],
+        'rationale_synthetic': [
+            dict(zip(['Rank-1', 'Rank-5', 'mAP', 'kNN', 'min'], values))
+            for values in ((6, 34, 12, 2, 5.0), (7, 35, 13, 2.5, 5.0),
+                           (8, 36, 14, 3, 5.3))
+        ]
+    }
+    keys = {
+        'Rank-1': 'retrieval/Rank-1',
+        'Rank-5': 'retrieval/Rank-5',
+        'mAP': 'retrieval/mAP',
+        'kNN': 'knn/top1',
+        'min': 'pretrain_minutes'
+    }
+    results = {
+        name: [{
+            keys[k]: float(v)
+            for k, v in run.items()
+        } for run in seeds]
+        for name, seeds in runs.items()
+    }
+    table = _run_protocol().results_table(results, [0, 1, 2],
+                                          'mocov2_synthetic')
+    assert table.splitlines() == [
+        '| config | Rank-1 | Rank-5 | mAP | kNN top-1 | linear top-1 | '
+        'part mIoU | pre-train min |',
+        '|---|---|---|---|---|---|---|---|',
+        '| mocov2_synthetic | 6.0 ± 1.0 | 20.0 ± 10.0 | 8.0 ± 1.0 | '
+        '8.0 ± 2.0 | - | - | 5.2 |',
+        '| rationale_synthetic | 7.0 ± 1.0 | 35.0 ± 1.0 | 13.0 ± 1.0 ↑ | '
+        '2.5 ± 0.5 ↓ | - | - | 5.1 |',
+        '',
+        'Mean ± sample std over seeds 0, 1, 2; test split; checkpoint '
+        'selected on the validation split. ↑/↓: the mean differs from '
+        'mocov2_synthetic by more than two standard deviations (the larger '
+        'of the two rows).',
+    ]
