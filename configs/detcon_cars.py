@@ -5,11 +5,5 @@ _base_ = [
     './_base_/datasets/cars_parts.py',
     './_base_/models/detcon_r50.py',
     './_base_/schedules/sgd_coslr_600e_parts.py',
-    './_base_/selfsup_runtime.py',
-]
-# Felzenszwalb segments written once before training (DetCon's FH scale and
-# minimum size, 1000 and 1000 pixels, on the full-resolution images).
-custom_hooks = [
-    dict(type='IterationSeedHook'),
-    dict(type='PartMapHook'),
+    './_base_/parts_runtime.py',
 ]

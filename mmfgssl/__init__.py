@@ -6,6 +6,6 @@ Importing the package applies the stack's compatibility fixes
 ``custom_imports = dict(imports=['mmfgssl'])``.
 """
 from . import compat  # noqa: F401  (must come first)
-from . import datasets, engine, evaluation, models  # noqa: F401
+from . import datasets, engine, evaluation, generic_init, models  # noqa: F401,E501
 
 __version__ = '0.1.0'

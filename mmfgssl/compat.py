@@ -1,13 +1,11 @@
-"""Fixes for the verified stack (torch 2.14, mmengine 0.10.7), applied once on
-``import mmfgssl``.
+"""Fixes for the verified stack (torch 2.14, mmcv 2.1.0, mmengine 0.10.7),
+applied once on ``import mmfgssl``.
 
-1. **Safe checkpoint loading.** torch >= 2.6 loads with ``weights_only=True``;
-   mmengine 0.10.7 checkpoints hold ``HistoryBuffer`` objects and numpy
-   values, so ``--resume`` and ``init_cfg=Pretrained`` fail. Instead of
-   turning the safe loader off, the exact types mmengine writes are
-   allow-listed and every local checkpoint goes through the weights-only
-   unpickler. Anything else in a pickle (e.g. ``os.system``) is refused with
-   :class:`UnsafeCheckpointError` naming the file and the object.
+1. **Safe checkpoint loading** (torch >= 2.6 loads weights-only, and
+   mmengine's own checkpoints hold ``HistoryBuffer`` objects and numpy
+   values): every scheme of mmengine's ``CheckpointLoader`` goes through
+   :mod:`mmfgssl.checkpoint`, which allow-lists exactly those types and
+   drops executable config text.
 2. **mmcv 2.1.0 colour jitter under numpy 2.** ``mmcv.adjust_hue`` adds
    ``np.uint8(hue_factor * 255)``, which numpy >= 2 refuses for negative
    factors (numpy 1 wrapped it modulo 256), so every MoCo-style ColorJitter
@@ -20,8 +18,6 @@
    backend and ``device_ids=None``.
 """
 import contextlib
-import os.path as osp
-import pickle
 import warnings
 
 import cv2
@@ -30,93 +26,12 @@ import mmcv.image
 import mmcv.image.photometric
 import numpy as np
 import torch
-from PIL import Image
 import torch.distributed as torch_dist
-from mmengine.logging.history_buffer import HistoryBuffer
-from mmengine.runner import checkpoint as mm_checkpoint
 from mmengine.runner import runner as mm_runner
+from PIL import Image
 
-
-class UnsafeCheckpointError(pickle.UnpicklingError):
-    """A checkpoint contains a pickled object outside the allow-list."""
-
-
-_HISTORY_BUFFER_STATISTICS = ('min', 'max', 'current', 'mean')
-
-
-def _history_buffer_statistic(owner, name):
-    """Stands in for ``builtins.getattr`` while unpickling.
-
-    A HistoryBuffer pickles its statistic methods as
-    ``getattr(HistoryBuffer, 'mean')``; a real ``getattr`` would give a
-    malicious pickle any attribute of any allowed object, so only those
-    lookups are answered.
-    """
-    allowed = set(_HISTORY_BUFFER_STATISTICS) | set(
-        HistoryBuffer._statistics_methods)
-    if owner is HistoryBuffer and name in allowed:
-        return getattr(HistoryBuffer, name)
-    raise UnsafeCheckpointError(
-        f'getattr({owner!r}, {name!r}) is not a HistoryBuffer statistic')
-
-
-# Exactly what mmengine 0.10.7 pickles next to tensors: the message hub's
-# HistoryBuffers (with their statistic methods) and the numpy values it logs.
-_numpy_core = getattr(np, '_core', None) or np.core  # numpy 2 / numpy 1
-_NUMPY_DTYPES = [
-    type(np.dtype(t))
-    for t in (np.float64, np.float32, np.float16, np.int64, np.int32, np.int16,
-              np.int8, np.uint8, np.bool_)
-]
-MMENGINE_CHECKPOINT_GLOBALS = [
-    HistoryBuffer,
-    (_history_buffer_statistic, 'builtins.getattr'),
-    np.dtype,
-    np.ndarray,
-    *_NUMPY_DTYPES,
-    # numpy 2 pickles under numpy._core, numpy 1 under numpy.core.
-    *[(getattr(_numpy_core.multiarray, fn), f'{module}.multiarray.{fn}')
-      for fn in ('_reconstruct', 'scalar')
-      for module in ('numpy._core', 'numpy.core')],
-]
-
-
-def safe_torch_load(filename, map_location=None):
-    """``torch.load`` with the weights-only unpickler and mmengine's types.
-
-    Raises:
-        UnsafeCheckpointError: the file pickles anything else.
-    """
-    with torch.serialization.safe_globals(MMENGINE_CHECKPOINT_GLOBALS):
-        try:
-            return torch.load(
-                filename, map_location=map_location, weights_only=True)
-        except pickle.UnpicklingError as error:
-            name = filename if isinstance(filename, str) else '<buffer>'
-            # torch's text: a preamble (that suggests weights_only=False,
-            # which is exactly what must not be done), the reason, a link.
-            paragraphs = [p.strip() for p in str(error).split('\n\n')[1:]]
-            reason = next(
-                (p for p in paragraphs
-                 if p and not p.startswith('Check the documentation')),
-                str(error))
-            raise UnsafeCheckpointError(
-                f'Refusing to load checkpoint {name}: it pickles an object '
-                f'that is neither a tensor nor a type mmengine writes '
-                f'({reason}). Loading it could run arbitrary code. Only load '
-                'checkpoints you trust; convert a trusted one to a plain '
-                'state_dict with torch.save(model.state_dict(), path).'
-            ) from error
-
-
-@mm_checkpoint.CheckpointLoader.register_scheme(prefixes='', force=True)
-def load_from_local(filename, map_location=None):
-    """mmengine's local-file loader, going through :func:`safe_torch_load`."""
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    return safe_torch_load(filename, map_location)
-
+from . import checkpoint  # noqa: F401  (registers the safe loaders)
+from .checkpoint import UnsafeCheckpointError, safe_torch_load  # noqa: F401
 
 # ------------------------------------------------------ hue under numpy 2 ----
 _mmcv_adjust_hue = mmcv.image.photometric.adjust_hue

@@ -1,45 +1,30 @@
-"""Drawing maps over images, shared by the visualisation tools."""
-import argparse
+"""Drawing the maps a method computes over images (``tools/visualize.py``).
+"""
 from typing import List, Sequence, Tuple
 
 import cv2
 import numpy as np
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmpretrain.registry import DATASETS, MODELS
 
-
-def visualization_args(description: str, default_out: str):
-    """The visualisation tools' command line."""
-    parser = argparse.ArgumentParser(description=description)
-    parser.add_argument('config')
-    parser.add_argument('checkpoint')
-    parser.add_argument('--num-images', type=int, default=8)
-    parser.add_argument('--out', default=default_out)
-    parser.add_argument('--cfg-options', nargs='+', action=DictAction)
-    return parser.parse_args()
+from .models.selfsup.base import MAP_KINDS, FGSelfSupervisor
 
 
-def load_trained_model(args, expected_type: type):
-    """The config and its model with the checkpoint's weights (strict), in
-    eval mode; stops if the model is not an ``expected_type``."""
-    cfg = Config.fromfile(args.config)
-    if args.cfg_options:
-        cfg.merge_from_dict(args.cfg_options)
+def load_trained_model(cfg, checkpoint: str) -> FGSelfSupervisor:
+    """The config's algorithm with the checkpoint's weights (strict), in eval
+    mode."""
     init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     model_cfg = cfg.model.to_dict()
     model_cfg['data_preprocessor'] = cfg.data_preprocessor.to_dict()
-    model_cfg['backbone'].pop('init_cfg', None)  # weights come from CKPT
     model = MODELS.build(model_cfg)
-    if not isinstance(model, expected_type):
-        raise SystemExit(f'{args.config} builds a {cfg.model.type}, not a '
-                         f'{expected_type.__name__} (or subclass)')
-    load_checkpoint(model, args.checkpoint, map_location='cpu', strict=True)
-    model.eval()
-    return cfg, model
+    if not isinstance(model, FGSelfSupervisor):
+        raise SystemExit(f'{cfg.filename} builds a {cfg.model.type}, not an '
+                         'mmfgssl self-supervised algorithm')
+    load_checkpoint(model, checkpoint, map_location='cpu', strict=True)
+    return model.eval()
 
 
 def sample_test_images(cfg, num: int) -> Tuple[torch.Tensor, List[str]]:
@@ -75,6 +60,45 @@ def heatmap_overlay(image: np.ndarray,
     heat = (heat / (heat.max() + 1e-12) * 255).byte().numpy()
     colour = cv2.applyColorMap(heat, cv2.COLORMAP_JET)[..., ::-1]
     return (alpha * colour + (1 - alpha) * image).astype(np.uint8)
+
+
+def image_tile(image: np.ndarray, bgr: torch.Tensor) -> np.ndarray:
+    """A ``(3, H, W)`` uint8 BGR image as an RGB tile of ``image``'s size."""
+    rgb = bgr.permute(1, 2, 0).numpy()[..., ::-1]
+    return cv2.resize(
+        np.ascontiguousarray(rgb),
+        image.shape[1::-1],
+        interpolation=cv2.INTER_LINEAR)
+
+
+def channel_grid(image: np.ndarray, mask: torch.Tensor) -> np.ndarray:
+    """A ``(C,)`` boolean channel mask as an RGB tile of ``image``'s size:
+    a row-major grid of C cells, True red, False grey (unused cells
+    white)."""
+    cols = int(np.ceil(np.sqrt(mask.numel())))
+    rows = -(-mask.numel() // cols)
+    cells = np.full(rows * cols, 2)
+    cells[:mask.numel()] = mask.numpy().astype(int)
+    palette = np.array([[200, 200, 200], [220, 40, 40], [255, 255, 255]],
+                       np.uint8)
+    return cv2.resize(
+        palette[cells.reshape(rows, cols)],
+        image.shape[1::-1],
+        interpolation=cv2.INTER_NEAREST)
+
+
+def draw_map(image: np.ndarray, kind: str, values: torch.Tensor) -> np.ndarray:
+    """One map of kind ``'heat'``, ``'labels'``, ``'image'`` or
+    ``'channels'`` (see :class:`VisualMap`) drawn for an RGB uint8 image."""
+    if kind == 'heat':
+        return heatmap_overlay(image, values)
+    if kind == 'labels':
+        return label_overlay(image, values.numpy())
+    if kind == 'image':
+        return image_tile(image, values)
+    if kind == 'channels':
+        return channel_grid(image, values)
+    raise ValueError(f'map kind {kind!r}: use one of {MAP_KINDS}')
 
 
 def label_overlay(image: np.ndarray,

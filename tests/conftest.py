@@ -1,5 +1,6 @@
 import os
 import os.path as osp
+import re
 import socket
 import subprocess
 import sys
@@ -12,6 +13,59 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 @pytest.fixture(scope='session')
 def repo_root():
     return REPO
+
+
+def models_base_variable(path, variable):
+    """A variable of a ``configs/_base_/models/`` file, as a plain dict."""
+    from mmengine.config import Config
+    cfg = Config.fromfile(osp.join(REPO, 'configs', '_base_', 'models', path))
+    return cfg[variable].to_dict()
+
+
+# The backbone config of each generic initialisation (a variable of a
+# configs/_base_/models/ file).
+GENERIC_BACKBONES = {
+    'resnet18_cpu': ('resnet18_cpu.py', 'cpu_backbone'),
+    'vit_cpu': ('vit_cpu.py', 'cpu_vit'),
+}
+
+
+def generic_backbone_config(name):
+    return dict(models_base_variable(*GENERIC_BACKBONES[name]), init_cfg=None)
+
+
+@pytest.fixture(scope='session', autouse=True)
+def generic_init_cache(tmp_path_factory):
+    """A private cache (``MMFGSSL_CACHE``, inherited by the tools the tests
+    run) holding stand-in generic initialisations: seeded random weights of
+    each CPU backbone in the format ``tools/make_generic_init.py`` writes.
+    The synthetic configs load them strictly, as they load the real ones,
+    without the tests paying the real ones' pre-training or touching the
+    user's cache."""
+    import torch
+    from mmpretrain.registry import MODELS
+
+    import mmfgssl  # noqa: F401
+    from mmfgssl import generic_init
+    assert set(GENERIC_BACKBONES) == set(generic_init.BACKBONES)
+    cache = tmp_path_factory.mktemp('mmfgssl_cache')
+    previous = os.environ.get('MMFGSSL_CACHE')
+    os.environ['MMFGSSL_CACHE'] = str(cache)
+    for name in GENERIC_BACKBONES:
+        # not the configs' seed 0: a run that failed to load the stand-in
+        # must not end up with its weights by chance
+        torch.manual_seed(12345)
+        backbone = MODELS.build(generic_backbone_config(name))
+        generic_init.write_checkpoint(
+            name,
+            {f'backbone.{k}': v
+             for k, v in backbone.state_dict().items()},
+            stand_in_for_tests=True)
+    yield cache
+    if previous is None:
+        os.environ.pop('MMFGSSL_CACHE', None)
+    else:
+        os.environ['MMFGSSL_CACHE'] = previous
 
 
 @pytest.fixture(scope='session')
@@ -56,12 +110,15 @@ def tool():
 
 
 # --cfg-options for runs on the tiny synthetic benchmark: 6 training images
-# per class, batch 8 (a divisor of the MoCo queue), no worker processes.
+# per class, batch 8 (a divisor of the MoCo queue), no worker processes, and
+# 2 of each class's 6 training images in the validation split (with one,
+# retrieval on it is undefined: no query has another image of its class).
 TINY = [
     'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
-    'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0'
+    'val_dataloader.num_workers=0', 'test_dataloader.num_workers=0',
+    'val_dataloader.dataset.query.holdout_fraction=0.34',
+    'val_dataloader.dataset.memory.holdout_fraction=0.34'
 ]
-
 
 # A ResNet-18 at 1/8 width, output stride 8: small enough for CPU unit tests.
 TINY_RESNET = dict(
@@ -70,6 +127,28 @@ TINY_RESNET = dict(
     base_channels=8,
     stem_channels=8,
     strides=(1, 2, 2, 1))
+
+
+# The PARTICLE code's LayerNorm MLP, as the configs build it; tests set the
+# channels.
+LN_MLP = models_base_variable('particle_mlp.py', '_mlp')
+
+
+def load_converted(backbone, checkpoint, convert):
+    """Build the ``backbone`` config and initialise it from ``checkpoint``
+    through the converter ``convert``, strictly, as a config's
+    ``init_cfg=dict(type='Pretrained', ...)`` does. Returns the backbone."""
+    from mmpretrain.registry import MODELS
+    model = MODELS.build(
+        dict(
+            backbone,
+            init_cfg=dict(
+                type='Pretrained',
+                checkpoint=checkpoint,
+                convert=convert,
+                strict=True)))
+    model.init_weights()
+    return model
 
 
 def free_port() -> str:
@@ -116,6 +195,146 @@ def killed_run_config(folder, base_config, custom_hooks, epoch):
                     "custom_imports = dict(imports=['mmfgssl', 'kill_hook'])\n"
                     f"custom_hooks = {hooks!r}\n")
     return str(path), {'PYTHONPATH': f'{REPO}:{folder}'}
+
+
+def train(tool, cwd, config, work_dir, options, resume=False):
+    """``tools/train.py config`` into ``work_dir`` with the ``--cfg-options``
+    ``options`` (resumed from the last checkpoint there with ``resume``);
+    the run succeeds. Returns its output."""
+    return assert_ok(
+        tool([
+            'train.py', config, '--work-dir',
+            str(work_dir), *(['--resume'] if resume else []), '--cfg-options',
+            *options
+        ],
+             cwd=cwd))
+
+
+def train_killed_after(tool,
+                       cwd,
+                       config,
+                       work_dir,
+                       options,
+                       epoch,
+                       custom_hooks=(dict(type='IterationSeedHook'), )):
+    """Train ``config`` as :func:`train` until it dies like a killed job
+    (exit 137) right after saving the checkpoint of ``epoch``.
+    ``custom_hooks``: the config's own, which the kill hook joins."""
+    kill_cfg, env = killed_run_config(cwd, config, custom_hooks, epoch)
+    crashed = tool([
+        'train.py', kill_cfg, '--work-dir',
+        str(work_dir), '--cfg-options', *options
+    ],
+                   cwd=cwd,
+                   env=env)
+    assert crashed.returncode == 137, crashed.stdout[-6000:]
+
+
+def train_two_processes(tool,
+                        cwd,
+                        config,
+                        work_dir,
+                        options,
+                        *flags,
+                        env=None):
+    """``tools/dist_train.sh config 2`` into ``work_dir``: two CPU processes
+    (gloo) on the tiny benchmark, 4 images each, then the ``--cfg-options``
+    ``options``; ``flags`` go before them. The run is distributed and
+    succeeds; returns its output."""
+    out = assert_ok(
+        tool([
+            'dist_train.sh',
+            str(config), '2', '--work-dir',
+            str(work_dir), *flags, '--cfg-options',
+            'train_dataloader.batch_size=4', *TINY[1:], *options
+        ],
+             cwd=cwd,
+             env={
+                 'PORT': free_port(),
+                 **(env or {})
+             }))
+    assert 'Distributed training: True' in out
+    return out
+
+
+def train_resumed(tool, cwd, config, work_dir, options, epoch):
+    """Resume the run in ``work_dir`` (:func:`train`), which must go on
+    from ``epoch``; returns its output."""
+    out = train(tool, cwd, config, work_dir, options, resume=True)
+    assert f'resumed epoch: {epoch}' in out
+    return out
+
+
+def assert_same_weights(checkpoint, other):
+    """Two checkpoints hold the same state-dict keys and tensors, to the bit.
+    Returns both state dicts."""
+    import torch
+
+    from mmfgssl.compat import safe_torch_load
+    a = safe_torch_load(str(checkpoint))['state_dict']
+    b = safe_torch_load(str(other))['state_dict']
+    assert a.keys() == b.keys()
+    for key in a:
+        assert torch.equal(a[key], b[key]), key
+    return a, b
+
+
+def evaluate(tool, cwd, config, checkpoint):
+    """``tools/test.py config checkpoint`` on the tiny benchmark's test
+    split; it succeeds and prints the retrieval table. Returns its
+    output."""
+    out = assert_ok(
+        tool(['test.py', config,
+              str(checkpoint), '--cfg-options', *TINY[1:]],
+             cwd=cwd))
+    assert re.search(r'\| retrieval/mAP\s+\|\s+[\d.]+ \|', out)
+    return out
+
+
+def visualize(tool, cwd, config, checkpoint, png, num_images):
+    """``tools/visualize.py`` of ``num_images`` test images into ``png``;
+    it succeeds and writes the picture. Returns its output (the column
+    titles)."""
+    out = assert_ok(
+        tool([
+            'visualize.py', config,
+            str(checkpoint), '--num-images',
+            str(num_images), '--out',
+            str(png)
+        ],
+             cwd=cwd))
+    assert png.exists()
+    return out
+
+
+def train_linear_probe(tool,
+                       cwd,
+                       probe,
+                       checkpoint,
+                       work_dir,
+                       frozen_keys,
+                       epochs=1):
+    """Train ``configs/linear_probe/<probe>.py`` on the frozen algorithm of
+    ``checkpoint`` for ``epochs`` epochs on the tiny benchmark (validated
+    after the last); each of ``frozen_keys`` of the checkpoint is unchanged
+    in the probe's last checkpoint. Returns the checkpoint's state dict."""
+    import torch
+
+    from mmfgssl.compat import safe_torch_load
+    out = train(
+        tool, cwd, f'{REPO}/configs/linear_probe/{probe}.py', work_dir, [
+            f'model.backbone.checkpoint={checkpoint}',
+            f'train_cfg.max_epochs={epochs}',
+            f'train_cfg.val_interval={epochs}',
+            'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
+            'val_dataloader.num_workers=0'
+        ])
+    assert re.search(rf'Epoch\(val\) \[{epochs}\].*accuracy/top1: [\d.]+', out)
+    ssl = safe_torch_load(str(checkpoint))['state_dict']
+    lin = safe_torch_load(str(work_dir / f'epoch_{epochs}.pth'))['state_dict']
+    for key in frozen_keys:
+        assert torch.equal(ssl[key], lin['backbone.algorithm.' + key]), key
+    return ssl
 
 
 def write_real_layout(kind, root, classes=4, train=2, test=1, size=64):

@@ -52,11 +52,16 @@ ROOTS = {
     ('mocov2', 'aircraft'),
     ('rationale', 'cub'),
     ('particle', 'cub'),
+    ('lodisc', 'cub'),
+    ('synthpairs', 'cub'),
+    ('dino', 'cub'),
+    ('particle_vit', 'cub'),
 ])
 def test_real_data_configs_run_on_their_layout(method, dataset, tmp_path,
                                                tool):
-    """One epoch of the paper-setting config (ResNet-50, 224 px) on a fixture
-    folder in the dataset's real layout, then (MoCo v2) its linear probe."""
+    """One epoch of the paper-setting config (ResNet-50 or ViT-B/16, 224 px)
+    on a fixture folder in the dataset's real layout, then (MoCo v2, LoDisc)
+    its linear probe."""
     write_real_layout(dataset, tmp_path / ROOTS[dataset])
     work = tmp_path / 'work'
     out = tool([
@@ -68,12 +73,17 @@ def test_real_data_configs_run_on_their_layout(method, dataset, tmp_path,
     # 4 classes x 2 training images, batch 2 -> 4 iterations at 224 px
     assert 'Epoch(train) [1][4/4]' in out.stdout
     assert 'retrieval/mAP' in out.stdout
-    if method == 'particle':
+    if method.startswith('particle'):
         assert 'part maps of 8 images written' in out.stdout
-    if method != 'mocov2':
+    if method == 'lodisc':
+        assert 'loss_local' in out.stdout
+    if method == 'synthpairs':
+        assert 'loss_recon' in out.stdout and 'loss_pair' in out.stdout
+    if method not in ('mocov2', 'lodisc'):
         return
+    probe = dataset + ('_vit' if method == 'lodisc' else '')
     out = tool([
-        'train.py', f'{REPO}/configs/linear_probe/{dataset}.py', '--work-dir',
+        'train.py', f'{REPO}/configs/linear_probe/{probe}.py', '--work-dir',
         str(work / 'linear'), '--cfg-options',
         f'model.backbone.checkpoint={work}/ssl/epoch_1.pth', *TINY_RUN
     ],

@@ -74,3 +74,65 @@ def test_existing_synthetic_root_passes(tiny_synthetic, monkeypatch,
     cfg = Config.fromfile(f'{repo_root}/configs/mocov2_synthetic.py')
     monkeypatch.chdir(tiny_synthetic)
     check_dataset_roots(cfg)
+
+
+def _copy_of(tiny, tmp_path):
+    import shutil
+    root = tmp_path / 'birds'
+    shutil.copytree(tiny / 'data' / 'synthetic_birds', root)
+    return root
+
+
+def _check(root, split='train', classes=True):
+    node = dict(type='CUB', data_root=str(root), split=split)
+    if classes:
+        node['classes'] = str(root / 'classes.txt')
+    check_dataset_roots(Config(dict(train_dataloader=dict(dataset=node))))
+
+
+def test_annotation_errors_name_the_file_and_line(tiny_synthetic, tmp_path):
+    root = _copy_of(tiny_synthetic, tmp_path)
+    _check(root)
+    labels = root / 'image_class_labels.txt'
+    original = labels.read_text()
+    for bad in ('0', '5', 'x'):  # 4 classes, labels are 1-based
+        lines = original.splitlines()
+        lines[2] = lines[2].split()[0] + ' ' + bad
+        labels.write_text('\n'.join(lines) + '\n')
+        with pytest.raises(ValueError) as info:
+            _check(root)
+        assert f'{labels}, line 3: class {bad!r}' in str(info.value)
+    labels.write_text(original)
+    split = root / 'train_test_split.txt'
+    split.write_text(''.join(f'{line.split()[0]} 0\n'
+                             for line in split.read_text().splitlines()))
+    with pytest.raises(ValueError, match="no image is in the 'train' split"):
+        _check(root)
+    _check(root, split='test')
+    images = root / 'images.txt'
+    data = images.read_bytes()
+    at = data.index(b'\n') + 5  # inside line 2
+    images.write_bytes(data[:at] + b'\xff\xfe' + data[at:])
+    with pytest.raises(ValueError, match=f'{images}, line 2: not UTF-8'):
+        _check(root)
+
+
+def test_evaluation_images_of_different_sizes_are_named(
+        tiny_synthetic, tmp_path):
+    from PIL import Image
+    root = _copy_of(tiny_synthetic, tmp_path)
+    query = dict(type='CUB', data_root=str(root), split='test')
+    DATASETS.build(dict(type='EvalSplitsDataset', query=query))
+    odd = root / 'images' / open(root / 'images.txt').read().split()[-1]
+    Image.open(odd).resize((40, 40)).save(odd)
+    with pytest.raises(ValueError, match=f'{odd} is 40x40 but .* is 64x64'):
+        DATASETS.build(dict(type='EvalSplitsDataset', query=query))
+    # a pipeline that crops to a fixed size does not need equal images
+    DATASETS.build(
+        dict(
+            type='EvalSplitsDataset',
+            query=query,
+            pipeline=[
+                dict(type='LoadImageFromFile'),
+                dict(type='CenterCrop', crop_size=32)
+            ]))

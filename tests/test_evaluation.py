@@ -23,13 +23,13 @@ def brute_force_retrieval(features, labels, topk):
         others = [i for i in range(n) if i != q]
         others.sort(key=lambda i: -float(feats[q] @ feats[i]))
         rel = [labels[i] == labels[q] for i in others]
+        ranks = [pos + 1 for pos, r in enumerate(rel) if r]
+        if not ranks:  # undefined for this query: left out
+            continue
         for k in topk:
             hits[k] += any(rel[:k])
-        ranks = [pos + 1 for pos, r in enumerate(rel) if r]
-        if ranks:
-            aps.append(
-                sum((j + 1) / r for j, r in enumerate(ranks)) / len(ranks))
-    out = {f'Rank-{k}': 100 * hits[k] / n for k in topk}
+        aps.append(sum((j + 1) / r for j, r in enumerate(ranks)) / len(ranks))
+    out = {f'Rank-{k}': 100 * hits[k] / len(aps) for k in topk}
     out['mAP'] = 100 * sum(aps) / len(aps)
     return out
 
@@ -54,7 +54,8 @@ def test_retrieval_matches_brute_force(chunk_size):
     features = torch.randn(23, 8, generator=g)
     labels = torch.randint(0, 4, (23, ), generator=g)
     labels[-1] = 9  # a query whose class has no other image
-    got = leave_one_out_retrieval(features, labels, (1, 5), chunk_size)
+    with pytest.warns(UserWarning, match='1 of 23 queries have no other'):
+        got = leave_one_out_retrieval(features, labels, (1, 5), chunk_size)
     want = brute_force_retrieval(features, labels, (1, 5))
     assert got.keys() == want.keys()
     for key in want:
@@ -65,12 +66,20 @@ def test_retrieval_hand_example():
     # 1-D features: a=[1,0] b=[0.9,0.1] c=[0,1] d=[0.1,0.9]; labels 0 0 1 0.
     features = torch.tensor([[1., 0.], [.9, .1], [0., 1.], [.1, .9]])
     labels = torch.tensor([0, 0, 1, 0])
-    got = leave_one_out_retrieval(features, labels, (1, ))
-    # a -> b (hit); b -> a (hit); c -> d (miss); d -> c (miss)
-    assert got['Rank-1'] == pytest.approx(50.0)
+    with pytest.warns(UserWarning, match='undefined'):
+        got = leave_one_out_retrieval(features, labels, (1, ))
+    # a -> b (hit); b -> a (hit); c: no other image of class 1, undefined;
+    # d -> c (miss)
+    assert got['Rank-1'] == pytest.approx(100 * 2 / 3)
     # AP: a: ranking b,d,c -> rel at 1,2 -> 1; b: a,d,c -> 1;
     # c: no relevant image -> skipped; d: c,b,a -> rel at 2,3 -> (1/2+2/3)/2
     assert got['mAP'] == pytest.approx(100 * (1 + 1 + (0.5 + 2 / 3) / 2) / 3)
+
+
+def test_retrieval_without_any_relevant_image_is_undefined():
+    with pytest.warns(UserWarning, match='every metric is undefined'):
+        got = leave_one_out_retrieval(torch.eye(3), torch.arange(3), (1, ))
+    assert all(math.isnan(v) for v in got.values())
 
 
 def test_knn_matches_brute_force():

@@ -1,5 +1,6 @@
 """LCR: GradCAM, KL loss, rationale pooling, gradients and the tools."""
 import copy
+import json
 import math
 import re
 
@@ -13,7 +14,7 @@ import mmfgssl  # noqa: F401
 from mmfgssl.models.selfsup.lcr import minmax_normalize, rationale_kl_loss
 from mmfgssl.models.utils import loss_gradcam, mask_pool
 
-from conftest import TINY
+from conftest import TINY, assert_ok, evaluate, free_port, visualize
 from test_models import SMALL_MOCO, _batch
 
 SMALL_LCR = dict(
@@ -62,9 +63,10 @@ def test_gradcam_does_not_run_backward_through_the_backbone():
     calls = []
     model.backbone.layer1.register_full_backward_hook(
         lambda *args: calls.append(1))
-    loss, cam, _, _ = model.contrastive_loss_and_cam(data['inputs'])
+    step = model.contrastive_step(data['inputs'])
+    model.gradcam(step)
     assert calls == [] and model.backbone.conv1.weight.grad is None
-    loss.backward()
+    step.loss.backward()
     assert calls == [1]  # only the main backward reaches the backbone
 
 
@@ -72,14 +74,15 @@ def test_lcr_gradcam_is_that_of_the_infonce_loss():
     model = MODELS.build(copy.deepcopy(SMALL_LCR))
     data = model.data_preprocessor(_batch(), True)
     torch.manual_seed(0)
-    loss, cam, feature_map, k = model.contrastive_loss_and_cam(data['inputs'])
+    step = model.contrastive_step(data['inputs'])
+    cam = model.gradcam(step)
 
     def head_fn(fmap):  # InfoNCE of the same keys and queue
         q = model.query_embedding(fmap)
-        return model.head.loss(*model.contrastive_logits(q, k))
+        return model.head.loss(*model.contrastive_logits(q, step.keys))
 
-    assert torch.allclose(head_fn(feature_map), loss)
-    want = _reference_cam(head_fn, feature_map, 'grad_x_act', 1.0)
+    assert torch.allclose(head_fn(step.feature_map), step.loss)
+    want = _reference_cam(head_fn, step.feature_map, 'grad_x_act', 1.0)
     assert torch.allclose(cam, want, atol=1e-7)
 
 
@@ -119,15 +122,20 @@ def test_minmax_normalize_batch_and_image():
         torch.tensor([[[0., 1]], [[0, 1]]]))
 
 
-def test_rationale_pooled_feature_by_direct_computation():
-    model = MODELS.build(copy.deepcopy(SMALL_LCR)).eval()
+@pytest.mark.parametrize('norm', ['batch', 'image'])
+def test_rationale_pooled_feature_by_direct_computation(norm):
+    model = MODELS.build(
+        dict(copy.deepcopy(SMALL_LCR), test_attention_norm=norm)).eval()
     x = torch.randn(3, 3, 48, 48)
     got = model.extract_test_feature(x)
     fmap = model.backbone(x)[-1]
     branch = model.rationale_branch
     proj = torch.relu(branch.norm(branch.proj(fmap)))  # (N, K, H, W)
     w = proj.max(dim=1).values
-    w = (w - w.min()) / (w - w.min()).max()  # batch-wide min-max
+    if norm == 'batch':  # the code's min-max over the whole test batch
+        w = (w - w.min()) / (w - w.min()).max()
+    else:
+        w = torch.stack([(m - m.min()) / (m - m.min()).max() for m in w])
     n, c, h, wd = fmap.shape
     want = torch.stack([
         sum(w[i, y, z] * fmap[i, :, y, z] for y in range(h)
@@ -135,6 +143,22 @@ def test_rationale_pooled_feature_by_direct_computation():
     ])
     want = want / want.norm(dim=1, keepdim=True)
     assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_test_feature_does_not_depend_on_the_batch():
+    """By default an image's retrieval feature is the same alone and in any
+    batch; the code's batch-wide normalisation ('batch') is not."""
+    torch.manual_seed(0)
+    x = torch.randn(5, 3, 48, 48)
+    for norm, independent in (('image', True), ('batch', False)):
+        model = MODELS.build(
+            dict(copy.deepcopy(SMALL_LCR), test_attention_norm=norm)).eval()
+        with torch.no_grad():
+            model.rationale_branch.norm.bias.fill_(0.5)  # maps stay > 0
+            together = model.extract_test_feature(x)
+            alone = torch.cat(
+                [model.extract_test_feature(x[i:i + 1]) for i in range(5)])
+        assert torch.allclose(together, alone, atol=1e-6) == independent
 
 
 def test_mask_pool_average_and_weighted():
@@ -188,7 +212,9 @@ def test_mocov2_loss_equals_mmpretrain_moco():
     assert torch.equal(ours.queue, theirs.queue)
 
 
-def test_rationale_synthetic_trains_and_tests(tiny_synthetic, tool, repo_root):
+@pytest.fixture(scope='module')
+def lcr_pretrained(tiny_synthetic, tool, repo_root):
+    """Two epochs of LCR on the tiny benchmark, validated after the last."""
     work_dir = tiny_synthetic / 'work_dirs' / 'lcr'
     out = tool([
         'train.py', f'{repo_root}/configs/rationale_synthetic.py',
@@ -198,26 +224,49 @@ def test_rationale_synthetic_trains_and_tests(tiny_synthetic, tool, repo_root):
     ],
                cwd=tiny_synthetic)
     assert out.returncode == 0, out.stdout[-5000:]
-    assert re.search(r'loss: [\d.]+\s+loss_rationale: [\d.]+', out.stdout)
-    assert 'retrieval/mAP' in out.stdout
-    out = tool([
-        'test.py', f'{repo_root}/configs/rationale_synthetic.py',
-        str(work_dir / 'epoch_2.pth'), '--cfg-options', *TINY[1:]
-    ],
-               cwd=tiny_synthetic)
-    assert out.returncode == 0, out.stdout[-5000:]
-    assert re.search(r'\| retrieval/mAP\s+\|\s+[\d.]+ \|', out.stdout)
-    # the rationale/GradCAM drawing tool on the same checkpoint
+    return work_dir, out.stdout
+
+
+def test_rationale_synthetic_trains_and_tests(lcr_pretrained, tiny_synthetic,
+                                              tool, repo_root):
+    work_dir, stdout = lcr_pretrained
+    assert re.search(r'loss: [\d.]+\s+loss_rationale: [\d.]+', stdout)
+    assert 'retrieval/mAP' in stdout
+    config = f'{repo_root}/configs/rationale_synthetic.py'
+    evaluate(tool, tiny_synthetic, config, work_dir / 'epoch_2.pth')
+    # the shared drawing tool: GradCAM and rationale map
     png = tiny_synthetic / 'rationale.png'
-    out = tool([
-        'visualize_rationale.py',
-        f'{repo_root}/configs/rationale_synthetic.py',
-        str(work_dir / 'epoch_2.pth'), '--num-images', '3', '--out',
-        str(png)
-    ],
-               cwd=tiny_synthetic)
-    assert out.returncode == 0, out.stdout[-5000:]
+    out = visualize(tool, tiny_synthetic, config, work_dir / 'epoch_2.pth',
+                    png, 3)
+    assert ('columns: input, GradCAM of the InfoNCE loss, rationale map, '
+            'ground-truth parts') in out
     from PIL import Image
     grid = Image.open(png)
-    # 3 rows x 3 columns of 64 px tiles, 2 px padding, magnified twice
-    assert grid.size == (2 * (3 * 66 + 2), 2 * (3 * 66 + 2))
+    # 3 rows x 4 columns of 64 px tiles, 2 px padding, magnified twice
+    assert grid.size == (2 * (4 * 66 + 2), 2 * (3 * 66 + 2))
+
+
+def test_one_and_two_process_test_numbers_agree(lcr_pretrained, tiny_synthetic,
+                                                tool, repo_root, tmp_path):
+    """tools/test.py (the 32 test and memory images in one batch) and
+    tools/dist_test.sh ... 2 (batches of 2 images per process) give the
+    same numbers for an LCR checkpoint; with the code's batch-wide
+    normalisation (model.test_attention_norm=batch) they differ."""
+    work_dir, _ = lcr_pretrained
+    metrics = []
+    runs = [('test.py', [], 64), ('dist_test.sh', ['2'], 2)]
+    for launcher, processes, batch in runs:
+        out = tmp_path / f'{launcher}.json'
+        assert_ok(
+            tool([
+                launcher, f'{repo_root}/configs/rationale_synthetic.py',
+                str(work_dir / 'epoch_2.pth'), *processes, '--work-dir',
+                str(tmp_path / launcher), '--out',
+                str(out), '--cfg-options', *TINY[1:],
+                f'test_dataloader.batch_size={batch}'
+            ],
+                 cwd=tiny_synthetic,
+                 env={'PORT': free_port()}))
+        metrics.append(json.loads(out.read_text()))
+    assert {'retrieval/Rank-1', 'retrieval/mAP', 'knn/top1'} <= set(metrics[0])
+    assert metrics[1] == pytest.approx(metrics[0], abs=1e-6)

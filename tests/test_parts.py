@@ -14,7 +14,10 @@ from sklearn.cluster import KMeans
 from sklearn.metrics import adjusted_rand_score
 
 import mmfgssl  # noqa: F401
-from conftest import TINY, TINY_RESNET, assert_ok, killed_run_config
+from conftest import (LN_MLP, TINY, TINY_RESNET, assert_ok,
+                      assert_same_weights, train, train_killed_after,
+                      train_resumed, visualize)
+from mmfgssl.datasets import PartMapDataset
 from mmfgssl.datasets.synthetic import PART_IDS, BirdClass, render_bird
 from mmfgssl.models.selfsup.detcon import (detcon_b_loss, downsample_part_map,
                                            sample_part_ids)
@@ -236,19 +239,11 @@ def test_perfect_part_predictions_give_lower_loss():
 
 
 # ------------------------------------------------------- DetCon / PARTICLE
-_MLP = dict(
-    type='NonLinearNeck',
-    num_layers=2,
-    with_bias=True,
-    with_last_bn=False,
-    with_last_bias=True,
-    with_avg_pool=False,
-    norm_cfg=dict(type='LN'))
 SMALL_PARTICLE = dict(
     type='PARTICLE',
     backbone=TINY_RESNET,
-    neck=dict(_MLP, in_channels=64, hid_channels=32, out_channels=16),
-    predictor=dict(_MLP, in_channels=16, hid_channels=32, out_channels=16),
+    neck=dict(LN_MLP, in_channels=64, hid_channels=32, out_channels=16),
+    predictor=dict(LN_MLP, in_channels=16, hid_channels=32, out_channels=16),
     num_parts=4,
     num_samples=3,
     discovery_size=48,
@@ -303,16 +298,10 @@ def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
     base = f'{repo_root}/configs/particle_synthetic.py'
     opts = [
         *TINY, 'train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
-        'custom_hooks.1.epochs_per_round=1',
-        'default_hooks.checkpoint.interval=1'
+        'model.epochs_per_round=1', 'default_hooks.checkpoint.interval=1'
     ]
     full = tiny_synthetic / 'work_dirs' / 'particle_full'
-    out = assert_ok(
-        tool([
-            'train.py', base, '--work-dir',
-            str(full), '--cfg-options', *opts
-        ],
-             cwd=tiny_synthetic))
+    out = train(tool, tiny_synthetic, base, full, opts)
     rounds = re.findall(r'part maps of 24 images written to \S+round_(\d)',
                         out)
     assert rounds == ['0', '1']
@@ -323,43 +312,24 @@ def test_particle_two_rounds_end_to_end_and_resume(tiny_synthetic, tool,
     # killed after epoch 1, resumed: round 1's maps are discovered from the
     # epoch-1 checkpoint and the run ends with the same weights
     part = tiny_synthetic / 'work_dirs' / 'particle_part'
-    kill_cfg, env = killed_run_config(
+    train_killed_after(
+        tool,
         tiny_synthetic,
-        base, [
+        base,
+        part,
+        opts,
+        epoch=1,
+        custom_hooks=[
             dict(type='IterationSeedHook'),
-            dict(type='PartMapHook', epochs_per_round=1)
-        ],
-        epoch=1)
-    crashed = tool([
-        'train.py', kill_cfg, '--work-dir',
-        str(part), '--cfg-options', *opts
-    ],
-                   cwd=tiny_synthetic,
-                   env=env)
-    assert crashed.returncode == 137
+            dict(type='PartMapHook')
+        ])
     assert not (part / 'part_maps' / 'round_1').exists()
-    out = assert_ok(
-        tool([
-            'train.py', base, '--work-dir',
-            str(part), '--resume', '--cfg-options', *opts
-        ],
-             cwd=tiny_synthetic))
-    assert 'resumed epoch: 1' in out
-    from mmfgssl.compat import safe_torch_load
-    a = safe_torch_load(str(full / 'epoch_2.pth'))['state_dict']
-    b = safe_torch_load(str(part / 'epoch_2.pth'))['state_dict']
-    for key in a:
-        assert torch.equal(a[key], b[key]), key
+    train_resumed(tool, tiny_synthetic, base, part, opts, epoch=1)
+    assert_same_weights(full / 'epoch_2.pth', part / 'epoch_2.pth')
 
     # the discovered parts drawn over test images
     png = tiny_synthetic / 'parts.png'
-    assert_ok(
-        tool([
-            'visualize_parts.py', base,
-            str(full / 'epoch_2.pth'), '--num-images', '2', '--out',
-            str(png)
-        ],
-             cwd=tiny_synthetic))
+    visualize(tool, tiny_synthetic, base, full / 'epoch_2.pth', png, 2)
     from PIL import Image
     # 2 rows; input, discovered parts, ground-truth parts; 64 px tiles
     assert Image.open(png).size == (2 * (3 * 66 + 2), 2 * (2 * 66 + 2))
@@ -383,3 +353,62 @@ def test_detcon_end_to_end(tiny_synthetic, tool, repo_root):
         ],
              cwd=tiny_synthetic))
     assert 'retrieval/Rank-1' in out
+
+
+# ------------------------------------------------------- misuse, named
+MISUSED_CONFIGS = {
+    # a method without discover_parts under the part-map hook
+    'model': ("_base_ = '{repo}/configs/mocov2_synthetic.py'\n"
+              "custom_hooks = [dict(type='IterationSeedHook'), "
+              "dict(type='PartMapHook')]\n"),
+    # DetCon on the plain training set, which has no part maps
+    'dataset': ("_base_ = '{repo}/configs/detcon_synthetic.py'\n"
+                'train_dataloader = dict(dataset=dict(_base_.train_set, '
+                '_delete_=True, pipeline=_base_.train_pipeline))\n'),
+}
+
+
+@pytest.mark.parametrize('misuse', sorted(MISUSED_CONFIGS))
+def test_part_map_misuse_stops_with_a_named_error(misuse, tiny_synthetic, tool,
+                                                  repo_root, tmp_path):
+    config = tmp_path / f'{misuse}.py'
+    config.write_text(MISUSED_CONFIGS[misuse].format(repo=repo_root))
+    proc = tool([
+        'train.py',
+        str(config), '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', *TINY,
+        'train_cfg.max_epochs=1'
+    ],
+                cwd=tiny_synthetic)
+    assert proc.returncode != 0
+    assert 'AttributeError' not in proc.stdout
+    if misuse == 'model':
+        assert (f'{config}: PartMapHook needs a model that discovers parts '
+                '(a PartDiscoverer') in proc.stdout
+        assert 'model.type is MoCoV2' in proc.stdout
+    else:
+        assert ('PartMapHook needs train_dataloader.dataset to be a '
+                'PartMapDataset, got CUB') in proc.stdout
+
+
+def test_part_methods_name_what_is_missing_without_part_maps(tiny_synthetic):
+    """A PartMapDataset read before any hook wrote its maps, and a batch
+    without part masks, each say what the config lacks."""
+    dataset = PartMapDataset(
+        dict(
+            type='CUB',
+            data_root=str(tiny_synthetic / 'data' / 'synthetic_birds'),
+            split='train'),
+        pipeline=[dict(type='LoadImageFromFile'),
+                  dict(type='LoadPartMap')])
+    with pytest.raises(RuntimeError, match='add a PartMapHook'):
+        dataset[0]
+    model = MODELS.build(copy.deepcopy(SMALL_PARTICLE))
+    views = [torch.zeros(2, 3, 48, 48, dtype=torch.uint8) for _ in range(2)]
+    data = model.data_preprocessor(
+        dict(inputs=views, data_samples=[DataSample(),
+                                         DataSample()]), True)
+    with pytest.raises(
+            KeyError, match='PARTICLE trains on part maps.*'
+            'PartMapDataset'):
+        model(**data, mode='loss')

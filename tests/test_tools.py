@@ -9,20 +9,23 @@ import pytest
 import torch
 
 import mmfgssl  # noqa: F401
-from conftest import TINY, assert_ok, free_port, killed_run_config
+from conftest import (TINY, assert_ok, assert_same_weights, free_port, train,
+                      train_killed_after, train_linear_probe, train_resumed,
+                      train_two_processes)
 from mmfgssl.compat import safe_torch_load
 
 
 @pytest.fixture(scope='module')
 def pretrained(tiny_synthetic, tool, repo_root):
-    """Two epochs of MoCo v2 with online evaluation after each epoch."""
+    """Two epochs of MoCo v2 with online evaluation and a checkpoint after
+    each epoch."""
     work_dir = tiny_synthetic / 'work_dirs' / 'mocov2'
     out = assert_ok(
         tool([
             'train.py', f'{repo_root}/configs/mocov2_synthetic.py',
             '--work-dir',
             str(work_dir), '--cfg-options', *TINY, 'train_cfg.max_epochs=2',
-            'train_cfg.val_interval=1'
+            'train_cfg.val_interval=1', 'default_hooks.checkpoint.interval=1'
         ],
              cwd=tiny_synthetic))
     return work_dir, out
@@ -59,27 +62,17 @@ def test_test_tool_reports_retrieval_table(pretrained, tiny_synthetic, tool,
     assert out_json.exists()
 
 
-def test_linear_probe_on_the_checkpoint(pretrained, tiny_synthetic, tool,
-                                        repo_root):
+def test_linear_probe_on_the_checkpoint(pretrained, tiny_synthetic, tool):
     work_dir, _ = pretrained
-    linear_dir = tiny_synthetic / 'work_dirs' / 'linear'
-    out = assert_ok(
-        tool([
-            'train.py', f'{repo_root}/configs/linear_probe/synthetic.py',
-            '--work-dir',
-            str(linear_dir), '--cfg-options',
-            f'model.backbone.checkpoint={work_dir}/epoch_2.pth',
-            'train_cfg.max_epochs=2', 'train_cfg.val_interval=2',
-            'train_dataloader.batch_size=8', 'train_dataloader.num_workers=0',
-            'val_dataloader.num_workers=0'
-        ],
-             cwd=tiny_synthetic))
-    assert re.search(r'Epoch\(val\) \[2\].*accuracy/top1: [\d.]+', out)
     # the backbone stayed frozen: its weights equal the pre-trained ones
-    ssl = safe_torch_load(str(work_dir / 'epoch_2.pth'))['state_dict']
-    lin = safe_torch_load(str(linear_dir / 'epoch_2.pth'))['state_dict']
-    key = 'backbone.layer4.1.conv2.weight'
-    assert torch.equal(ssl[key], lin['backbone.algorithm.' + key])
+    train_linear_probe(
+        tool,
+        tiny_synthetic,
+        'synthetic',
+        work_dir / 'epoch_2.pth',
+        tiny_synthetic / 'work_dirs' / 'linear',
+        ['backbone.layer4.1.conv2.weight'],
+        epochs=2)
 
 
 def test_resume_after_kill_reaches_the_uninterrupted_weights(
@@ -91,38 +84,19 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
     base = f'{repo_root}/configs/mocov2_synthetic.py'
     full, killed = (
         tiny_synthetic / 'work_dirs' / n for n in ('full', 'killed'))
-    assert_ok(
-        tool([
-            'train.py', base, '--work-dir',
-            str(full), '--cfg-options', *common
-        ],
-             cwd=tiny_synthetic))
+    train(tool, tiny_synthetic, base, full, common)
 
-    kill_cfg, env = killed_run_config(
-        tiny_synthetic, base, [dict(type='IterationSeedHook')], epoch=2)
-    crashed = tool([
-        'train.py', kill_cfg, '--work-dir',
-        str(killed), '--cfg-options', *common
-    ],
-                   cwd=tiny_synthetic,
-                   env=env)
-    assert crashed.returncode == 137
+    train_killed_after(tool, tiny_synthetic, base, killed, common, epoch=2)
     assert not (killed / 'epoch_3.pth').exists()
 
-    out = assert_ok(
-        tool([
-            'train.py', base, '--work-dir',
-            str(killed), '--resume', '--cfg-options', *common
-        ],
-             cwd=tiny_synthetic))
-    assert 'resumed epoch: 2' in out
-    a = safe_torch_load(str(full / 'epoch_3.pth'))
-    b = safe_torch_load(str(killed / 'epoch_3.pth'))
-    assert a['state_dict'].keys() == b['state_dict'].keys()
-    for key in a['state_dict']:
-        assert torch.equal(a['state_dict'][key], b['state_dict'][key]), key
-    assert a['optimizer']['param_groups'][0]['lr'] == b['optimizer'][
-        'param_groups'][0]['lr']
+    train_resumed(tool, tiny_synthetic, base, killed, common, epoch=2)
+    assert_same_weights(full / 'epoch_3.pth', killed / 'epoch_3.pth')
+    lr = [
+        safe_torch_load(str(
+            run / 'epoch_3.pth'))['optimizer']['param_groups'][0]['lr']
+        for run in (full, killed)
+    ]
+    assert lr[0] == lr[1]
 
 
 @pytest.mark.parametrize('method', ['mocov2', 'rationale'])
@@ -133,16 +107,10 @@ def test_dist_train_two_processes_on_cpu(method, tiny_synthetic, tool,
     batch."""
     config = f'{repo_root}/configs/{method}_synthetic.py'
     work_dir = tiny_synthetic / 'work_dirs' / f'dist_{method}'
-    out = assert_ok(
-        tool([
-            'dist_train.sh', config, '2', '--work-dir',
-            str(work_dir), '--auto-scale-lr', '--cfg-options',
-            'train_dataloader.batch_size=4', *TINY[1:],
-            'train_cfg.max_epochs=1', 'train_cfg.val_interval=1'
-        ],
-             cwd=tiny_synthetic,
-             env={'PORT': free_port()}))
-    assert 'Distributed training: True' in out
+    out = train_two_processes(
+        tool, tiny_synthetic, config, work_dir,
+        ['train_cfg.max_epochs=1', 'train_cfg.val_interval=1'],
+        '--auto-scale-lr')
     # 24 images / (2 processes x 4) = 3 iterations per epoch
     assert re.search(r'Epoch\(train\) \[1\]\[3/3\]', out)
     # lr 0.03 at batch 128 scaled to the global batch 8
@@ -170,6 +138,25 @@ def test_missing_dataset_root_explains_what_to_do(tmp_path, tool, repo_root):
     assert 'tools/make_synthetic.py' in proc.stdout
 
 
+@pytest.mark.parametrize('config,name', [('mocov2_synthetic', 'resnet18_cpu'),
+                                         ('lodisc_synthetic', 'vit_cpu')])
+def test_missing_generic_initialisation_names_the_command(
+        config, name, tiny_synthetic, tool, repo_root, tmp_path):
+    """The synthetic configs start from the generic initialisation; without
+    it a run stops before training and says how to make it (or to train
+    from random weights)."""
+    proc = tool([
+        'train.py', f'{repo_root}/configs/{config}.py', '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', *TINY
+    ],
+                cwd=tiny_synthetic,
+                env={'MMFGSSL_CACHE': str(tmp_path / 'empty_cache')})
+    assert proc.returncode != 0
+    assert f'python tools/make_generic_init.py {name}' in proc.stdout
+    assert 'model.backbone.init_cfg=None' in proc.stdout
+    assert 'Epoch(train)' not in proc.stdout
+
+
 # DetCon reads the images itself first, to write their part maps.
 @pytest.mark.parametrize('method', ['mocov2', 'detcon'])
 def test_corrupt_image_error_names_the_file(method, tiny_synthetic, tmp_path,
@@ -195,3 +182,66 @@ def test_amp_without_gpu_is_refused_clearly(tiny_synthetic, tool, repo_root):
         cwd=tiny_synthetic)
     assert proc.returncode != 0
     assert '--amp needs a GPU' in proc.stdout
+
+
+# --------------------------------------------------------- security (tools)
+def test_resume_never_executes_config_text_from_a_checkpoint(
+        pretrained, tiny_synthetic, tool, repo_root, tmp_path):
+    """mmengine's Runner.resume parses meta.config as Python; the safe loader
+    drops it, and the run resumes from the weights."""
+    work_dir, _ = pretrained
+    marker = tmp_path / 'pwned.txt'
+    ckpt = safe_torch_load(str(work_dir / 'epoch_1.pth'))
+    ckpt['meta']['config'] = f"__import__('os').system('touch {marker}')"
+    crafted = tmp_path / 'y.pth'
+    torch.save(ckpt, crafted)
+    out = assert_ok(
+        tool([
+            'train.py', f'{repo_root}/configs/mocov2_synthetic.py',
+            '--work-dir',
+            str(tmp_path / 'resumed'), '--resume',
+            str(crafted), '--cfg-options', *TINY, 'train_cfg.max_epochs=2',
+            'train_cfg.val_interval=10'
+        ],
+             cwd=tiny_synthetic))
+    assert 'resumed epoch: 1' in out
+    assert not marker.exists()
+
+
+def test_linear_probe_refuses_a_checkpoint_of_config_text(
+        tiny_synthetic, tool, repo_root, tmp_path):
+    """The issue's payload through the real tool: no pickled object, only
+    text that mmengine would execute."""
+    marker = tmp_path / 'pwned.txt'
+    path = tmp_path / 'x.pth'
+    torch.save(
+        {
+            'meta': {
+                'cfg': f"__import__('os').system('touch {marker}')"
+            },
+            'state_dict': {}
+        }, path)
+    proc = tool([
+        'train.py', f'{repo_root}/configs/linear_probe/synthetic.py',
+        '--cfg-options', f'model.backbone.checkpoint={path}'
+    ],
+                cwd=tiny_synthetic)
+    assert proc.returncode != 0
+    assert 'meta.model_config' in proc.stdout
+    assert not marker.exists()
+
+
+def test_test_tool_refuses_weights_that_do_not_fit(tiny_synthetic, tool,
+                                                   repo_root, tmp_path):
+    foo = tmp_path / 'foo.pth'
+    torch.save({'state_dict': {'foo': torch.ones(2)}}, foo)
+    proc = tool([
+        'test.py', f'{repo_root}/configs/mocov2_synthetic.py',
+        str(foo), '--work-dir',
+        str(tmp_path / 'work'), '--cfg-options', *TINY[1:]
+    ],
+                cwd=tiny_synthetic)
+    assert proc.returncode != 0
+    assert f'{foo} does not fit MoCoV2' in proc.stdout
+    assert 'unexpected keys 1 (foo)' in proc.stdout
+    assert 'retrieval/Rank-1' not in proc.stdout

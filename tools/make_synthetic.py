@@ -6,6 +6,9 @@
 
 Writes the CUB-200-2011 folder layout (read by mmpretrain's ``CUB``) plus a
 part label map per image under ``parts/``; see mmfgssl.datasets.synthetic.
+The arguments are checked before anything is written; ``--overwrite``
+replaces only a data set this generator wrote (it marks its folders), and
+only the entries it wrote.
 """
 import argparse
 import time
@@ -24,14 +27,17 @@ def main():
     parser.add_argument('--overwrite', action='store_true')
     args = parser.parse_args()
     start = time.time()
-    counts = make_synthetic_birds(
-        args.out_dir,
-        num_classes=args.num_classes,
-        images_per_class=args.images_per_class,
-        image_size=args.image_size,
-        train_per_class=args.train_per_class,
-        seed=args.seed,
-        overwrite=args.overwrite)
+    try:
+        counts = make_synthetic_birds(
+            args.out_dir,
+            num_classes=args.num_classes,
+            images_per_class=args.images_per_class,
+            image_size=args.image_size,
+            train_per_class=args.train_per_class,
+            seed=args.seed,
+            overwrite=args.overwrite)
+    except (ValueError, FileExistsError) as error:
+        raise SystemExit(f'make_synthetic.py: {error}')
     print(f'wrote {counts["train"]} train + {counts["test"]} test images of '
           f'{counts["classes"]} classes to {args.out_dir} '
           f'in {time.time() - start:.1f}s')

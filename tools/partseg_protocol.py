@@ -29,7 +29,7 @@ import numpy as np
 from mmengine.config import Config, DictAction
 
 import mmfgssl  # noqa: F401
-from mmfgssl.utils import run_tool
+from mmfgssl.utils import ProgressLine, run_tool
 
 
 def parse_args():
@@ -94,7 +94,9 @@ def main():
     run_tool([
         'train.py', args.config, '--work-dir', work_dir, '--cfg-options',
         f'model.backbone.init_cfg.checkpoint={args.checkpoint}', *cli_options
-    ], osp.join(work_dir, 'train.log'))
+    ], osp.join(work_dir, 'train.log'),
+             ProgressLine(f'part segmentation: train {name}',
+                          cfg.train_cfg.get('max_epochs')))
     ckpts = sorted(
         glob.glob(osp.join(work_dir, 'epoch_*.pth')),
         key=lambda p: int(re.findall(r'epoch_(\d+)', p)[-1]))
@@ -107,7 +109,8 @@ def main():
             'test.py', args.config, ckpt, '--work-dir', work_dir, '--out', out,
             '--cfg-options', *cli_options
         ], osp.join(work_dir,
-                    osp.basename(out)[:-5] + '.log'))
+                    osp.basename(out)[:-5] + '.log'),
+                 ProgressLine(f'part segmentation: test {osp.basename(ckpt)}'))
         with open(out) as f:
             per_ckpt[osp.basename(ckpt)] = json.load(f)
 

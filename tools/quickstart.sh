@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Quick start on a fresh machine: set up .venv, generate the embedded synthetic
-# fine-grained benchmark, pre-train, evaluate with the shared protocols
-# (retrieval, kNN, linear probe) and print the results table. The default is
-# the main method, LCR; pass configs to compare others at the same budget.
+# fine-grained benchmark, make (once, cached) the generic initialisation the
+# synthetic configs start from (the stand-in for ImageNet weights), pre-train,
+# evaluate with the shared protocols (retrieval, kNN, linear probe, few-shot
+# part segmentation) and print the results table. The default is the main
+# method, LCR; pass configs to compare others at the same budget.
 #   bash tools/quickstart.sh [PRETRAIN_CONFIG ...]
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -16,5 +18,6 @@ CONFIGS=("$@")
 if [[ ${#CONFIGS[@]} -eq 0 ]]; then
     CONFIGS=(configs/rationale_synthetic.py)  # the main method, LCR
 fi
-"$PY" tools/run_protocol.py "${CONFIGS[@]}" \
-    --linear configs/linear_probe/synthetic.py --work-root work_dirs/quickstart
+# the generic initialisations these configs start from (made once, cached)
+"$PY" tools/make_generic_init.py --for-configs "${CONFIGS[@]}"
+"$PY" tools/run_protocol.py "${CONFIGS[@]}" --work-root work_dirs/quickstart

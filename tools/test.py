@@ -12,12 +12,10 @@ import json
 import os.path as osp
 
 from mmengine.dist import is_main_process
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 import mmfgssl  # noqa: F401  (compatibility fixes and registration)
-from mmfgssl.utils import (add_common_args, format_metrics_table,
-                           load_config_from_args)
+from mmfgssl.utils import (add_common_args, built_runner,
+                           format_metrics_table, load_config_from_args)
 
 
 def parse_args():
@@ -35,22 +33,17 @@ def main():
         raise SystemExit(f'checkpoint {args.checkpoint} does not exist')
     cfg = load_config_from_args(args)
     cfg.load_from = args.checkpoint
-    runner = (
-        RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
-    metrics = runner.test()
-    if is_main_process():
-        print(
-            format_metrics_table(
-                metrics, f'{osp.basename(args.config)} @ {args.checkpoint}'))
-        if args.out:
-            with open(args.out, 'w') as f:
-                json.dump({
-                    k: float(v)
-                    for k, v in metrics.items()
-                },
-                          f,
-                          indent=2)
-
+    with built_runner(cfg) as runner:
+        metrics = runner.test()
+        if is_main_process():
+            title = f'{osp.basename(args.config)} @ {args.checkpoint}'
+            print(format_metrics_table(metrics, title))
+            if args.out:
+                with open(args.out, 'w') as f:
+                    json.dump({k: float(v)
+                               for k, v in metrics.items()},
+                              f,
+                              indent=2)
 
 if __name__ == '__main__':
     main()

@@ -8,11 +8,9 @@ part-segmentation configs alike.
 import argparse
 
 import torch
-from mmengine.registry import RUNNERS
-from mmengine.runner import Runner
 
 import mmfgssl  # noqa: F401  (compatibility fixes and registration)
-from mmfgssl.utils import add_common_args, load_config_from_args
+from mmfgssl.utils import add_common_args, built_runner, load_config_from_args
 
 
 def parse_args():
@@ -60,9 +58,8 @@ def main():
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
 
-    runner = (
-        RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
-    runner.train()
+    with built_runner(cfg) as runner:
+        runner.train()
 
 
 if __name__ == '__main__':

@@ -1,12 +1,17 @@
 # Runtime shared by every pre-training and evaluation config.
 default_scope = 'mmpretrain'
 custom_imports = dict(imports=['mmfgssl'], allow_failed_imports=False)
+# mmengine's Runner with strict checkpoint loading, atomic checkpoint writes,
+# the model config stored as plain data and per-epoch worker seeds
+# (mmfgssl/engine/runner.py).
+runner_type = 'FGRunner'
 
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=10, max_keep_ckpts=3),
+    # a new best checkpoint is written before the previous one is deleted
+    checkpoint=dict(type='SafeCheckpointHook', interval=10, max_keep_ckpts=3),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='VisualizationHook', enable=False),
 )

@@ -35,10 +35,15 @@ def _compose(pipeline):
 class PartMapDataset:
     """A dataset whose samples carry the path of their part map.
 
+    Part discovery (:meth:`read_image`) sees each image as the pipeline
+    has it just before ``LoadPartMap``: loaded, and e.g. with OID
+    Aircraft's photo-credit banner cut, exactly what training crops from.
+
     Args:
         dataset: the image dataset (or its config), e.g. the CUB training
             split. Its own pipeline is not used.
-        pipeline: applied to each sample after ``part_map_path`` is set.
+        pipeline: applied to each sample after ``part_map_path`` is set; it
+            contains a ``LoadPartMap``.
         part_root: folder of the part maps, mirroring the image folder.
             ``None`` until a part-map hook (``PartMapHook``) writes them and
             sets it.
@@ -51,6 +56,14 @@ class PartMapDataset:
         self.dataset = (
             DATASETS.build(dataset) if isinstance(dataset, dict) else dataset)
         self.pipeline = _compose(pipeline)
+        loads = [
+            i for i, t in enumerate(self.pipeline.transforms)
+            if isinstance(t, LoadPartMap)
+        ]
+        if not loads:
+            raise ValueError('PartMapDataset: the pipeline has no LoadPartMap'
+                             ' (the part maps would never be read)')
+        self.image_pipeline = Compose(self.pipeline.transforms[:loads[0]])
         self.part_root = part_root
 
     @property
@@ -69,6 +82,19 @@ class PartMapDataset:
             self.dataset.get_data_info(i)['img_path']
             for i in range(len(self))
         ]
+
+    def read_image(self, idx: int) -> np.ndarray:
+        """Image ``idx`` (BGR) as discovery sees it (the pipeline up to
+        ``LoadPartMap``); an unreadable file is named."""
+        info = self.dataset.get_data_info(idx)
+        try:
+            results = self.image_pipeline(info)
+        except Exception as error:
+            raise OSError(
+                f'cannot read image {info["img_path"]}: {error}') from error
+        if results is None or results.get('img') is None:
+            raise OSError(f'cannot read image {info["img_path"]}')
+        return results['img']
 
     def part_map_path(self, img_path: str) -> str:
         return part_map_path(self.part_root, img_path, self.img_prefix)

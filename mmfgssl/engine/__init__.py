@@ -1,4 +1,9 @@
-from .hooks import IterationSeedHook
+from .gradients import DINOGradientHook
+from .hooks import IterationSeedHook, seed_worker
 from .part_maps import PartMapHook
+from .runner import FGRunner, SafeCheckpointHook
 
-__all__ = ['IterationSeedHook', 'PartMapHook']
+__all__ = [
+    'IterationSeedHook', 'seed_worker', 'PartMapHook', 'FGRunner',
+    'SafeCheckpointHook', 'DINOGradientHook'
+]

@@ -8,13 +8,27 @@ from mmengine.hooks import Hook
 from mmpretrain.registry import HOOKS
 
 
-def seed_everything(seed: int, step: int, rank: int) -> None:
-    """Seed Python, numpy and torch from ``(seed, step, rank)``."""
-    state = int(
-        np.random.SeedSequence([seed, step, rank]).generate_state(1)[0])
+def seed_everything(*entropy: int) -> None:
+    """Seed Python, numpy and torch from a tuple of integers."""
+    state = int(np.random.SeedSequence(list(entropy)).generate_state(1)[0])
     random.seed(state)
     np.random.seed(state)
     torch.manual_seed(state)
+
+
+def seed_worker(worker_id: int) -> None:
+    """Seed a dataloader worker from the seed torch hands it.
+
+    torch gives worker ``w`` the seed ``base + w``, where ``base`` is drawn
+    from the main process's RNG when the epoch's iterator starts. With
+    ``IterationSeedHook`` that RNG is seeded from (seed, first iteration of
+    the epoch, rank) just before, so every worker's augmentation stream is a
+    function of (seed, epoch, rank, worker id): different every epoch, and
+    the same again when a run resumes. (mmengine's default seeds workers
+    from (seed, rank, worker id) only, so workers restarted every epoch
+    replay the same augmentation parameters.)
+    """
+    seed_everything(torch.utils.data.get_worker_info().seed, worker_id)
 
 
 @HOOKS.register_module()

@@ -4,7 +4,6 @@ import os.path as osp
 import time
 from typing import Optional
 
-import mmcv
 import numpy as np
 from mmengine.dist import barrier, get_dist_info, is_main_process
 from mmengine.hooks import Hook
@@ -13,14 +12,7 @@ from mmpretrain.registry import HOOKS
 from PIL import Image
 
 from ..datasets import PartMapDataset
-
-
-def _read_image(path: str) -> np.ndarray:
-    """BGR image; an unreadable file is named (mmcv returns None)."""
-    img = mmcv.imread(path, channel_order='bgr')
-    if img is None:
-        raise OSError(f'cannot read image {path}')
-    return img
+from ..models.selfsup.base import PartDiscoverer
 
 
 @HOOKS.register_module()
@@ -29,16 +21,16 @@ class PartMapHook(Hook):
     point the training dataset (a ``PartMapDataset``) at them.
 
     Maps are written once before training (DetCon: Felzenszwalb segments) or,
-    with ``epochs_per_round``, at the start of every round with the model as
-    trained so far (PARTICLE's iteration of discovery and training). Round
+    when the model's ``epochs_per_round`` is set, at the start of every round
+    with the model as trained so far (PARTICLE's iteration of discovery and
+    training). The schedule belongs to the method, so every part-method
+    config shares one hook (``configs/_base_/parts_runtime.py``). Round
     ``r`` lives in ``<work_dir>/<out_dir>/round_<r>``; a finished round is
     marked complete and reused when a run resumes, so a resumed run trains
     on exactly the maps of the uninterrupted one. With several processes
     each writes a share of the images.
 
     Args:
-        epochs_per_round: re-discover every this many epochs; ``None``
-            discovers once.
         batch_size: images per ``discover_parts`` call.
         out_dir: folder under the work directory.
     """
@@ -46,13 +38,10 @@ class PartMapHook(Hook):
     DONE = '.complete'
 
     def __init__(self,
-                 epochs_per_round: Optional[int] = None,
                  batch_size: int = 32,
                  out_dir: str = 'part_maps') -> None:
-        if epochs_per_round is not None and epochs_per_round < 1:
-            raise ValueError(f'epochs_per_round={epochs_per_round} < 1')
-        self.epochs_per_round = epochs_per_round
         self.batch_size, self.out_dir = batch_size, out_dir
+        self.epochs_per_round: Optional[int] = None
 
     def _round(self, epoch: int) -> int:
         return epoch // self.epochs_per_round if self.epochs_per_round else 0
@@ -76,18 +65,35 @@ class PartMapHook(Hook):
             self._write_round(runner, dataset, folder)
         dataset.part_root = folder
 
+    def before_train(self, runner) -> None:
+        model = self._model(runner)
+        if not isinstance(model, PartDiscoverer):
+            config = getattr(runner.cfg, 'filename', None) or 'the config'
+            raise TypeError(
+                f'{config}: PartMapHook needs a model that discovers parts '
+                f'(a PartDiscoverer, e.g. DetCon or PARTICLE), but model.type '
+                f'is {type(model).__name__}. Remove the PartMapHook from '
+                'custom_hooks or train a part-discovering method.')
+        self.epochs_per_round = model.epochs_per_round
+
+    @staticmethod
+    def _model(runner):
+        return runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+
     def _write_round(self, runner, dataset: PartMapDataset,
                      folder: str) -> None:
-        model = runner.model.module if is_model_wrapper(
-            runner.model) else runner.model
+        model = self._model(runner)
         rank, world_size = get_dist_info()
-        paths = dataset.image_paths()[rank::world_size]
+        paths = dataset.image_paths()
+        mine = list(range(len(dataset)))[rank::world_size]
         start = time.time()
         dataset.part_root = folder
-        for i in range(0, len(paths), self.batch_size):
-            batch = paths[i:i + self.batch_size]
-            images = [_read_image(path) for path in batch]
-            for path, part_map in zip(batch, model.discover_parts(images)):
+        for i in range(0, len(mine), self.batch_size):
+            batch = mine[i:i + self.batch_size]
+            images = [dataset.read_image(idx) for idx in batch]
+            for idx, part_map in zip(batch, model.discover_parts(images)):
+                path = paths[idx]
                 out = dataset.part_map_path(path)
                 os.makedirs(osp.dirname(out), exist_ok=True)
                 part_map = np.asarray(part_map)

@@ -4,6 +4,8 @@ The protocols follow the LCR and LoDisc code: features are compared by cosine
 similarity; retrieval is leave-one-out on the test split (each image queries
 all *other* test images); kNN votes with ``exp(sim / T)`` weights as in DINO.
 """
+import math
+import warnings
 from typing import Dict, Sequence
 
 import torch
@@ -28,7 +30,9 @@ def leave_one_out_retrieval(features: torch.Tensor,
         ``{'Rank-1': ..., 'Rank-5': ..., 'mAP': ...}`` in percent. AP of a
         query is ``mean_k(k / rank_k)`` over its relevant images, where
         ``rank_k`` is the 1-based position of the k-th relevant image in the
-        full ranking; queries without any relevant image are skipped in mAP.
+        full ranking. A query whose class has no other image has no defined
+        Rank-k or AP: it is left out of every metric (with a warning naming
+        how many), and the metrics are NaN if no query has a relevant image.
     """
     n = features.shape[0]
     if n < 2:
@@ -46,17 +50,28 @@ def leave_one_out_retrieval(features: torch.Tensor,
         sim[torch.arange(stop - start), torch.arange(start, stop)] = -torch.inf
         order = sim.argsort(dim=1, descending=True)[:, :n - 1]
         relevant = labels[order] == labels[start:stop, None]
+        num_relevant = relevant.sum(dim=1)
+        has_relevant = num_relevant > 0
         for k in topk:
             hits[k] += relevant[:, :k].any(dim=1).sum().item()
-        num_relevant = relevant.sum(dim=1)
         ranks = torch.arange(1, n, dtype=torch.float32)
         precision_at_hit = relevant.cumsum(1).float() / ranks * relevant
         ap = precision_at_hit.sum(1) / num_relevant.clamp(min=1)
-        has_relevant = num_relevant > 0
         ap_sum += ap[has_relevant].sum().item()
         ap_count += int(has_relevant.sum())
-    result = {f'Rank-{k}': 100.0 * hits[k] / n for k in topk}
-    result['mAP'] = 100.0 * ap_sum / max(ap_count, 1)
+    if ap_count < n:
+        warnings.warn(
+            f'retrieval: {n - ap_count} of {n} queries have no other image '
+            'of their class; their Rank-k and AP are undefined and left out' +
+            ('' if ap_count else ' (every metric is undefined: NaN)'))
+    if ap_count == 0:
+        return {
+            name: math.nan
+            for name in [f'Rank-{k}' for k in topk] + ['mAP']
+        }
+    # queries without relevant images never hit, so hits count only others
+    result = {f'Rank-{k}': 100.0 * hits[k] / ap_count for k in topk}
+    result['mAP'] = 100.0 * ap_sum / ap_count
     return result
 
 
@@ -91,9 +106,9 @@ def weighted_knn_predict(memory_features: torch.Tensor,
     return torch.cat(scores)
 
 
-def topk_accuracy(scores: torch.Tensor,
-                  labels: torch.Tensor,
-                  topk: Sequence[int] = (1, )) -> Dict[str, float]:
+def topk_accuracy(
+    scores: torch.Tensor, labels: torch.Tensor,
+    topk: Sequence[int] = (1, )) -> Dict[str, float]:  # noqa
     """Top-k accuracy in percent, keyed ``'top1'``, ``'top5'``..."""
     maxk = min(max(topk), scores.shape[1])
     pred = scores.topk(maxk, dim=1).indices

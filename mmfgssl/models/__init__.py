@@ -1,8 +1,11 @@
 from .backbones import SelfSupFeature
-from .necks import RationaleBranch
-from .selfsup import LCR, PARTICLE, DetCon, FGSelfSupervisor, MoCoV2
+from .heads import AttributeClsHead
+from .necks import DropoutNonLinearNeck, RationaleBranch
+from .selfsup import (LCR, PARTICLE, DetCon, FGSelfSupervisor, LoDisc, MoCoV2,
+                      FGMoCoV3)
 
 __all__ = [
-    'SelfSupFeature', 'RationaleBranch', 'FGSelfSupervisor', 'DetCon', 'LCR',
-    'MoCoV2', 'PARTICLE'
+    'SelfSupFeature', 'AttributeClsHead', 'DropoutNonLinearNeck',
+    'RationaleBranch', 'FGSelfSupervisor', 'DetCon', 'LCR', 'LoDisc', 'MoCoV2',
+    'FGMoCoV3', 'PARTICLE'
 ]

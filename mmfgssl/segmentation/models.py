@@ -1,13 +1,10 @@
-"""The part-segmentation decoder and a strict backbone initialiser."""
+"""The part-segmentation decoder."""
 from typing import List, Sequence
 
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from mmcv.cnn import ConvModule
-from mmengine.model.weight_init import BaseInit
-from mmengine.registry import WEIGHT_INITIALIZERS
-from mmengine.runner.checkpoint import _load_checkpoint
 from mmseg.models.decode_heads.decode_head import BaseDecodeHead
 from mmseg.registry import MODELS
 from mmseg.utils import SampleList
@@ -78,55 +75,3 @@ class PartUpsampleHead(BaseDecodeHead):
             weight=valid.expand_as(seg_logits),
             reduction='sum') / valid.expand_as(seg_logits).sum().clamp(min=1)
         return dict(loss_bce=loss)
-
-
-@WEIGHT_INITIALIZERS.register_module(name='StrictPretrained')
-class StrictPretrainedInit(BaseInit):
-    """Load ``prefix``-ed weights of a checkpoint into a module, strictly.
-
-    mmengine's ``Pretrained`` loads with ``strict=False`` and only logs
-    mismatches, so a wrong checkpoint silently leaves random weights (e.g. a
-    ResNetV1c stem). Here every module key must be found and every
-    ``prefix`` key must be used, or the run stops naming the keys.
-
-    Args:
-        checkpoint: path of a self-supervised checkpoint (any mmfgssl method:
-            its ``backbone.`` weights).
-        prefix: keys under this prefix are loaded, without it.
-    """
-
-    def __init__(self,
-                 checkpoint: str,
-                 prefix: str = 'backbone.',
-                 map_location: str = 'cpu') -> None:
-        super().__init__()
-        self.checkpoint, self.prefix = checkpoint, prefix
-        self.map_location = map_location
-
-    def __call__(self, module: nn.Module) -> None:
-        if not self.checkpoint:
-            raise ValueError(
-                'the backbone checkpoint is empty: pass the self-supervised '
-                'checkpoint with --cfg-options '
-                'model.backbone.init_cfg.checkpoint=<path>')
-        state = _load_checkpoint(self.checkpoint, self.map_location)
-        state = state.get('state_dict', state)
-        weights = {
-            k[len(self.prefix):]: v
-            for k, v in state.items() if k.startswith(self.prefix)
-        }
-        if not weights:
-            raise KeyError(f'{self.checkpoint} has no weights under '
-                           f'{self.prefix!r} (first keys: '
-                           f'{list(state)[:5]})')
-        result = module.load_state_dict(weights, strict=False)
-        if result.missing_keys or result.unexpected_keys:
-            raise RuntimeError(
-                f'{self.checkpoint} ({self.prefix}*) does not match '
-                f'{type(module).__name__}: missing {result.missing_keys[:5]}'
-                f' ({len(result.missing_keys)}), unexpected '
-                f'{result.unexpected_keys[:5]} '
-                f'({len(result.unexpected_keys)})')
-
-    def _get_init_info(self) -> str:
-        return f'{type(self).__name__}: load from {self.checkpoint}'

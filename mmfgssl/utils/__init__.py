@@ -1,7 +1,8 @@
-from .launch import (add_common_args, format_metrics_table,
+from .launch import (add_common_args, built_runner, format_metrics_table,
                      load_config_from_args, run_tool)
+from .progress import ProgressLine
 
 __all__ = [
-    'add_common_args', 'format_metrics_table', 'load_config_from_args',
-    'run_tool'
+    'add_common_args', 'built_runner', 'format_metrics_table',
+    'load_config_from_args', 'run_tool', 'ProgressLine'
 ]

@@ -8,12 +8,17 @@ import os
 import os.path as osp
 import subprocess
 import sys
-from typing import Dict, Sequence
+from contextlib import contextmanager
+from typing import Dict, Iterator, Optional, Sequence
 
 import torch
+import torch.distributed as dist
 from mmengine.config import Config, DictAction
+from mmengine.registry import RUNNERS, init_default_scope
+from mmengine.runner import Runner
 
 from ..datasets import check_dataset_roots
+from .progress import ProgressLine
 
 TOOLS_DIR = osp.join(
     osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))), 'tools')
@@ -73,22 +78,61 @@ def load_config_from_args(args: argparse.Namespace) -> Config:
             # mmpretrain's convention; mmseg configs keep pseudo_collate.
             loader.setdefault('collate_fn', dict(type='default_collate'))
     check_dataset_roots(cfg, args.config)
+    # the runner type (FGRunner) is looked up in the config's scope
+    init_default_scope(cfg.get('default_scope', 'mmpretrain'))
     return cfg
 
 
-def run_tool(args: Sequence[str], log_path: str) -> None:
-    """Run ``python tools/<args[0]> <args[1:]>`` with this interpreter,
-    writing its output to ``log_path``; stop with the log's tail on
-    failure."""
+@contextmanager
+def built_runner(cfg: Config) -> Iterator[Runner]:
+    """The config's runner (``runner_type``, else mmengine's); on the way out
+    the process group it started is destroyed, because a gloo group left to
+    interpreter shutdown can abort the process after the work is done
+    ("terminate called without an active exception")."""
+    runner = (
+        RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
+    try:
+        yield runner
+    finally:
+        if dist.is_available() and dist.is_initialized():
+            dist.destroy_process_group()
+
+
+def run_tool(args: Sequence[str],
+             log_path: str,
+             progress: Optional[ProgressLine] = None,
+             env: Optional[Dict[str, str]] = None) -> None:
+    """Run ``python tools/<args[0]> <args[1:]>`` with this interpreter (and
+    ``env`` added to the environment), writing its output to ``log_path``
+    and, if given, its progress to ``progress``; stop with the log's tail
+    and path on failure."""
     cmd = [sys.executable, osp.join(TOOLS_DIR, args[0]), *args[1:]]
-    print('$', ' '.join(cmd), flush=True)
     with open(log_path, 'w') as log:
-        proc = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT)
-    if proc.returncode != 0:
+        log.write('$ ' + ' '.join(cmd) + '\n')
+        log.flush()
+        proc = subprocess.Popen(
+            cmd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            bufsize=1,
+            env={
+                **os.environ, 'PYTHONUNBUFFERED': '1',
+                **(env or {})
+            })
+        for line in proc.stdout:
+            log.write(line)
+            if progress is not None:
+                progress.update(line)
+        returncode = proc.wait()
+    if progress is not None:
+        progress.close('done' if returncode == 0 else 'FAILED')
+    if returncode != 0:
         with open(log_path) as log:
             tail = log.read()[-4000:]
-        raise SystemExit(f'{args[0]} failed (exit {proc.returncode}); '
-                         f'log: {log_path}\n{tail}')
+        raise SystemExit(f'{args[0]} failed (exit {returncode}); the end of '
+                         f'its log ({log_path}):\n{tail}\n'
+                         f'(full log: {log_path})')
 
 
 def format_metrics_table(metrics: Dict[str, float], title: str = '') -> str:

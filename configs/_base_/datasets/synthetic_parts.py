@@ -1,48 +1,23 @@
 # The synthetic benchmark with a part map per training image (written by
-# PartMapHook) and the paired-view pipeline of pipelines/parts_224.py at
-# 96 px (blur sigma scaled to 96 px).
-_base_ = './synthetic.py'
-_photometric = [
-    dict(
-        type='RandomApply',
-        transforms=[
-            dict(
-                type='ColorJitter',
-                brightness=0.4,
-                contrast=0.4,
-                saturation=0.2,
-                hue=0.1)
-        ],
-        prob=0.8),
-]
+# PartMapHook) and the paired-view pipeline of pipelines/parts_224.py at the
+# benchmark's image size (blur sigma range scaled from 224 px to it).
+_base_ = ['./synthetic.py', './pipelines/parts_224.py']
+_view_pipelines = [[
+    dict(t, magnitude_range=(0.1, 2.0 * _base_.image_size / 224))
+    if t['type'] == 'GaussianBlur' else t for t in view
+] for view in _base_.part_view_pipelines]
 train_dataloader = dict(
     dataset=dict(
         _delete_=True,
         type='PartMapDataset',
-        dataset={{_base_.train_set}},
+        dataset=_base_.train_set,
         pipeline=[
             dict(type='LoadImageFromFile'),
             dict(type='LoadPartMap'),
             dict(
                 type='MultiViewWithMasks',
-                crop_size=96,
+                crop_size=_base_.image_size,
                 scale=(0.08, 1.0),
-                transforms=[
-                    _photometric + [
-                        dict(
-                            type='GaussianBlur',
-                            magnitude_range=(0.1, 0.9),
-                            magnitude_std='inf',
-                            prob=1.0),
-                    ],
-                    _photometric + [
-                        dict(
-                            type='GaussianBlur',
-                            magnitude_range=(0.1, 0.9),
-                            magnitude_std='inf',
-                            prob=0.1),
-                        dict(type='Solarize', thr=128, prob=0.2),
-                    ],
-                ]),
+                transforms=_view_pipelines),
             dict(type='PackInputs', algorithm_keys=['part_masks']),
         ]))

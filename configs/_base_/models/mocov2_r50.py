@@ -11,7 +11,11 @@ model = dict(
         norm_cfg=dict(type='BN'),
         zero_init_residual=False,
         # LCR initialises both encoders from torchvision's ImageNet weights.
-        init_cfg=dict(type='Pretrained', checkpoint='torchvision://resnet50')),
+        init_cfg=dict(
+            type='Pretrained',
+            checkpoint='torchvision://resnet50',
+            convert='torchvision_resnet',  # drops the classifier `fc`
+            strict=True)),
     neck=dict(
         type='MoCoV2Neck',
         in_channels=2048,

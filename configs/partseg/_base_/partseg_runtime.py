@@ -3,12 +3,15 @@ default_scope = 'mmseg'
 custom_imports = dict(
     imports=['mmpretrain.models', 'mmfgssl', 'mmfgssl.segmentation'],
     allow_failed_imports=False)
+# mmfgssl's Runner: strict checkpoint loading, atomic checkpoint writes
+runner_type = 'mmpretrain.FGRunner'
 default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, log_metric_by_epoch=True),
     param_scheduler=dict(type='ParamSchedulerHook'),
     # every 5 epochs, as the PARTICLE code: the protocol evaluates them all
-    checkpoint=dict(type='CheckpointHook', interval=5, max_keep_ckpts=-1),
+    checkpoint=dict(
+        type='mmpretrain.SafeCheckpointHook', interval=5, max_keep_ckpts=-1),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     visualization=dict(type='SegVisualizationHook'))
 custom_hooks = [dict(type='mmpretrain.IterationSeedHook')]

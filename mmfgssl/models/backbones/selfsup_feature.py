@@ -2,8 +2,10 @@
 
 Linear probes (and any other classifier on frozen features) use
 ``SelfSupFeature`` as the backbone of mmpretrain's ``ImageClassifier``. It
-rebuilds the self-supervised algorithm, loads the checkpoint strictly and
-returns ``algorithm.extract_test_feature(x)``: the same representation that
+rebuilds the self-supervised algorithm from the model config the checkpoint
+stores as plain data (``meta.model_config``, written by ``FGRunner``; config
+text is never executed), loads the weights strictly and returns
+``algorithm.extract_test_feature(x)``: the same representation that
 retrieval and kNN evaluate (rationale-pooled for LCR, plain GAP for MoCo v2,
 ...). A checkpoint that does not match the algorithm fails loudly instead of
 leaving random weights in place.
@@ -12,22 +14,24 @@ from typing import Optional
 
 import torch
 import torch.nn.functional as F
-from mmengine.config import Config
 from mmengine.model import BaseModule
 from mmengine.runner.checkpoint import _load_checkpoint
 from mmpretrain.registry import MODELS
 
+from ...checkpoint import load_state_dict_strict, state_dict_of
 from ..selfsup.base import FGSelfSupervisor
 
 
 def algorithm_config_from_checkpoint(checkpoint: dict, path: str) -> dict:
-    """The ``model`` config stored by mmengine in ``checkpoint['meta']``."""
-    cfg_text = checkpoint.get('meta', {}).get('cfg')
-    if not cfg_text:
+    """The model config ``FGRunner`` stores as plain data in
+    ``checkpoint['meta']['model_config']``."""
+    model = checkpoint.get('meta', {}).get('model_config')
+    if not isinstance(model, dict):
         raise ValueError(
-            f'{path} stores no training config (meta.cfg); pass the '
-            'algorithm config explicitly as model.backbone.algorithm')
-    return Config.fromstring(cfg_text, '.py').model.to_dict()
+            f'{path} stores no model config as data (meta.model_config, '
+            'written by mmfgssl\'s FGRunner); pass the algorithm config '
+            'explicitly as model.backbone.algorithm')
+    return model
 
 
 @MODELS.register_module()
@@ -40,6 +44,10 @@ class SelfSupFeature(BaseModule):
             ``--cfg-options model.backbone.checkpoint=...``.
         algorithm: config of the self-supervised algorithm. ``None`` reads it
             from the checkpoint's stored training config.
+        algorithm_overrides: top-level arguments of the algorithm replaced
+            before it is built, e.g. ``dict(test_feature='cls')`` to probe
+            a MoCo v3 / LoDisc checkpoint on its class token (the LoDisc
+            code's linear probe) rather than its retrieval feature.
         normalize: L2-normalise the representation. The LCR linear probe
             (SGD lr 30) runs on L2-normalised features; doing the same for
             every method keeps that recipe stable (MoCo v2's raw pooled
@@ -49,6 +57,7 @@ class SelfSupFeature(BaseModule):
     def __init__(self,
                  checkpoint: str,
                  algorithm: Optional[dict] = None,
+                 algorithm_overrides: Optional[dict] = None,
                  normalize: bool = True,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg)
@@ -61,20 +70,15 @@ class SelfSupFeature(BaseModule):
         state = _load_checkpoint(checkpoint, map_location='cpu')
         if algorithm is None:
             algorithm = algorithm_config_from_checkpoint(state, checkpoint)
+        algorithm = dict(algorithm, **(algorithm_overrides or {}))
         self.algorithm = MODELS.build(algorithm)
         if not isinstance(self.algorithm, FGSelfSupervisor):
             raise TypeError(
                 f'{type(self.algorithm).__name__} has no test-time '
                 'representation: SelfSupFeature needs an mmfgssl '
                 'self-supervised algorithm (FGSelfSupervisor subclass)')
-        result = self.algorithm.load_state_dict(
-            state.get('state_dict', state), strict=False)
-        if result.missing_keys or result.unexpected_keys:
-            raise RuntimeError(
-                f'{checkpoint} does not match {type(self.algorithm).__name__}'
-                f': {len(result.missing_keys)} missing keys (e.g. '
-                f'{result.missing_keys[:3]}), {len(result.unexpected_keys)} '
-                f'unexpected keys (e.g. {result.unexpected_keys[:3]})')
+        load_state_dict_strict(self.algorithm,
+                               state_dict_of(state, checkpoint), checkpoint)
         self.algorithm.requires_grad_(False).eval()
         self.checkpoint = checkpoint
         self.normalize = normalize

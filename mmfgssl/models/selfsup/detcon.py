@@ -24,10 +24,15 @@ from mmpretrain.models.utils import CosineEMA
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
-from ..utils import mask_pool
-from .base import FGSelfSupervisor
+from ..utils import WarmupEMA, mask_pool
+from .base import FGSelfSupervisor, PartDiscoverer, VisualMap
 
 NEG_INF = -1e9  # logit of entries excluded from the softmax
+TARGET_SCHEDULES = {
+    'warmup': WarmupEMA,  # PARTICLE code: min(tau, (1+t)/(10+t))
+    'constant': ExponentialMovingAverage,  # tau from the first step
+    'cosine': CosineEMA,  # BYOL/DetCon: tau annealed to 1
+}
 
 
 def detcon_b_loss(preds: torch.Tensor,
@@ -123,8 +128,90 @@ def sample_part_ids(id_maps: torch.Tensor, num_ids: int,
     return ids, present.gather(1, ids)
 
 
+def read_part_masks(data_samples: List[DataSample], method: str, num_ids: int,
+                    device) -> torch.Tensor:
+    """The two views' part maps of a batch, ``(B, 2, H, W)``, checked:
+    every sample carries ``part_masks`` and no id reaches ``num_ids``."""
+    if not all('part_masks' in ds for ds in data_samples):
+        raise KeyError(
+            f'{method} trains on part maps, but the batch has no part_masks: '
+            'the training dataset must be a PartMapDataset whose pipeline '
+            "ends in MultiViewWithMasks and PackInputs(algorithm_keys=["
+            "'part_masks']), with a PartMapHook in custom_hooks (see "
+            'configs/_base_/datasets/*_parts.py)')
+    part_masks = torch.stack([
+        torch.as_tensor(np.asarray(ds.part_masks)) for ds in data_samples
+    ]).to(device)
+    if part_masks.max() >= num_ids:
+        raise ValueError(f'part id {int(part_masks.max())} >= num_ids='
+                         f'{num_ids}')
+    return part_masks
+
+
+def sample_parts(part_masks: torch.Tensor, grid: Tuple[int, int], num_ids: int,
+                 num_samples: int, ignore_empty_parts: bool):
+    """Each view's part map on the feature ``grid`` and its sampled ids.
+
+    Returns ``(id_maps, ids, valid)``: a list of the two views' ``(B, h, w)``
+    majority-id maps (:func:`downsample_part_map`), and ``(2, B, S)`` sampled
+    ids (:func:`sample_part_ids`) with their validity (present in the view,
+    or all valid when empty parts are contrasted as zero vectors).
+    """
+    id_maps, ids, valid = [], [], []
+    for v in range(2):
+        id_map = downsample_part_map(part_masks[:, v], grid)
+        view_ids, present = sample_part_ids(id_map, num_ids, num_samples)
+        id_maps.append(id_map)
+        ids.append(view_ids)
+        valid.append(
+            present if ignore_empty_parts else torch.ones_like(present))
+    return id_maps, torch.stack(ids), torch.stack(valid)
+
+
+def embed_parts(projector: nn.Module, feature_map: torch.Tensor,
+                id_map: torch.Tensor, ids: torch.Tensor) -> torch.Tensor:
+    """Project the feature map ``(B, C, h, w)`` average-pooled under each
+    sampled id's mask: ``(B, S, D)``."""
+    masks = (id_map.unsqueeze(1) == ids[:, :, None, None]).float()
+    pooled = mask_pool(feature_map, masks)  # (B, S, C)
+    b, s, c = pooled.shape
+    return projector((pooled.reshape(b * s, c), ))[0].view(b, s, -1)
+
+
+def predict_parts(predictor: nn.Module, parts: torch.Tensor) -> torch.Tensor:
+    """The predictor applied to every part embedding ``(B, S, D)``."""
+    return predictor((parts.flatten(0, 1), ))[0].view_as(parts)
+
+
+def part_contrast_loss(preds: torch.Tensor, targets: torch.Tensor,
+                       ids: torch.Tensor, valid: torch.Tensor,
+                       temperature: float,
+                       gather_targets: bool) -> torch.Tensor:
+    """:func:`detcon_b_loss` of this process's predictions ``(2, B, S, D)``
+    against the targets of this process or, with ``gather_targets``, of all
+    processes (DetCon's cross-replica negatives)."""
+    target_ids, target_valid, offset = ids, valid, 0
+    if gather_targets:
+        gathered = [all_gather(t) for t in (targets, ids, valid)]
+        offset = get_rank() * targets.shape[1]
+        targets, target_ids, target_valid = (
+            torch.cat(g, dim=1) for g in gathered)
+    return detcon_b_loss(preds, targets, ids, target_ids, valid, target_valid,
+                         temperature, offset)
+
+
+def discovered_parts_map(model: PartDiscoverer,
+                         images: torch.Tensor) -> VisualMap:
+    """The part maps ``model.discover_parts`` writes for a ``(N, 3, H, W)``
+    uint8 BGR batch, as a ``tools/visualize.py`` column."""
+    parts = model.discover_parts(
+        [img.permute(1, 2, 0).numpy().copy() for img in images])
+    return VisualMap(f'parts ({type(model).__name__}.discover_parts)',
+                     'labels', torch.as_tensor(np.stack(parts)))
+
+
 @MODELS.register_module()
-class DetCon(FGSelfSupervisor):
+class DetCon(FGSelfSupervisor, PartDiscoverer):
     """DetCon-B with Felzenszwalb masks (the baseline and initialisation of
     PARTICLE).
 
@@ -137,9 +224,11 @@ class DetCon(FGSelfSupervisor):
             ids beyond it are folded modulo ``num_ids``).
         temperature: of the DetCon-B loss.
         momentum: EMA momentum in mmengine's convention, ``1 - tau``: 0.004
-            is the PARTICLE code's constant tau = 0.996.
-        cosine_momentum: anneal tau to 1 with a cosine (BYOL/DetCon) instead
-            of keeping it constant (PARTICLE code).
+            is the PARTICLE code's tau = 0.996.
+        target_schedule: how tau evolves: ``'warmup'``, the PARTICLE code's
+            torch_ema decay ``min(tau, (1 + t) / (10 + t))`` over updates t
+            (:class:`WarmupEMA`); ``'constant'``, tau from the first step;
+            ``'cosine'``, annealed from tau to 1 (BYOL, DetCon).
         ignore_empty_parts: drop sampled ids whose mask is empty in the view
             from positives and negatives. The PARTICLE code pools them to
             zero vectors and contrasts those; ``False`` reproduces it.
@@ -158,7 +247,7 @@ class DetCon(FGSelfSupervisor):
                  num_ids: int = 256,
                  temperature: float = 0.1,
                  momentum: float = 0.004,
-                 cosine_momentum: bool = False,
+                 target_schedule: str = 'warmup',
                  ignore_empty_parts: bool = True,
                  gather_targets: bool = True,
                  fh_scale: float = 1000,
@@ -166,8 +255,11 @@ class DetCon(FGSelfSupervisor):
                  **kwargs) -> None:
         super().__init__(backbone=backbone, neck=neck, **kwargs)
         self.predictor = MODELS.build(predictor)
-        ema = CosineEMA if cosine_momentum else ExponentialMovingAverage
-        self.target = ema(nn.Sequential(self.backbone, self.neck), momentum)
+        if target_schedule not in TARGET_SCHEDULES:
+            raise ValueError(f'target_schedule={target_schedule!r}: use one '
+                             f'of {sorted(TARGET_SCHEDULES)}')
+        self.target = TARGET_SCHEDULES[target_schedule](nn.Sequential(
+            self.backbone, self.neck), momentum)
         self.num_samples, self.num_ids = num_samples, num_ids
         self.temperature = temperature
         self.ignore_empty_parts = ignore_empty_parts
@@ -185,58 +277,36 @@ class DetCon(FGSelfSupervisor):
             % self.num_ids for img in images
         ]
 
-    @staticmethod
-    def _embed_parts(projector, feature_map, id_map, ids):
-        """Project the feature map average-pooled under each sampled id's
-        mask: ``(B, S, D)``."""
-        masks = (id_map.unsqueeze(1) == ids[:, :, None, None]).float()
-        pooled = mask_pool(feature_map, masks)  # (B, S, C)
-        b, s, c = pooled.shape
-        return projector((pooled.reshape(b * s, c), ))[0].view(b, s, -1)
+    def visual_maps(self, images: torch.Tensor) -> List[VisualMap]:
+        """The part maps :meth:`discover_parts` writes for these images."""
+        return [discovered_parts_map(self, images)]
 
     # ----------------------------------------------------------- loss ----
     def loss(self, inputs: List[torch.Tensor],
              data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
-        part_masks = torch.stack([
-            torch.as_tensor(np.asarray(ds.part_masks)) for ds in data_samples
-        ]).to(inputs[0].device)  # (B, 2, H, W)
-        if part_masks.max() >= self.num_ids:
-            raise ValueError(f'part id {int(part_masks.max())} >= num_ids='
-                             f'{self.num_ids}')
+        part_masks = read_part_masks(data_samples,
+                                     type(self).__name__, self.num_ids,
+                                     inputs[0].device)  # (B, 2, H, W)
         feature_maps = [self.backbone(view)[-1] for view in inputs]
-        grid = feature_maps[0].shape[-2:]
-        id_maps, ids, valid = [], [], []
-        for v in range(2):
-            id_map = downsample_part_map(part_masks[:, v], grid)
-            view_ids, present = sample_part_ids(id_map, self.num_ids,
-                                                self.num_samples)
-            id_maps.append(id_map)
-            ids.append(view_ids)
-            valid.append(
-                present if self.ignore_empty_parts else torch.ones_like(present
-                                                                        ))
-        preds = []
-        for v in range(2):
-            z = self._embed_parts(self.neck, feature_maps[v], id_maps[v],
-                                  ids[v])
-            preds.append(self.predictor((z.flatten(0, 1), ))[0].view_as(z))
-        preds = torch.stack(preds)
+        id_maps, ids, valid = sample_parts(part_masks,
+                                           feature_maps[0].shape[-2:],
+                                           self.num_ids, self.num_samples,
+                                           self.ignore_empty_parts)
+        preds = torch.stack([
+            predict_parts(
+                self.predictor,
+                embed_parts(self.neck, feature_maps[v], id_maps[v], ids[v]))
+            for v in range(2)
+        ])
         with torch.no_grad():
             self.target.update_parameters(
                 nn.Sequential(self.backbone, self.neck))
             target_backbone, target_neck = self.target.module
             targets = torch.stack([
-                self._embed_parts(target_neck,
-                                  target_backbone(inputs[v])[-1], id_maps[v],
-                                  ids[v]) for v in range(2)
+                embed_parts(target_neck,
+                            target_backbone(inputs[v])[-1], id_maps[v], ids[v])
+                for v in range(2)
             ])
-        ids, valid = torch.stack(ids), torch.stack(valid)
-        target_ids, target_valid, offset = ids, valid, 0
-        if self.gather_targets:
-            gathered = [all_gather(t) for t in (targets, ids, valid)]
-            offset = get_rank() * targets.shape[1]
-            targets, target_ids, target_valid = (
-                torch.cat(g, dim=1) for g in gathered)
-        loss = detcon_b_loss(preds, targets, ids, target_ids, valid,
-                             target_valid, self.temperature, offset)
-        return dict(loss=loss)
+        return dict(
+            loss=part_contrast_loss(preds, targets, ids, valid,
+                                    self.temperature, self.gather_targets))

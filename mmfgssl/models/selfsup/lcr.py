@@ -19,15 +19,21 @@ the code makes implicitly is a switch:
   ``'map'`` softmaxes over all positions (the BYOL variant and SAM).
 * ``kl_temperature=1``: no temperature in the MoCo code; the BYOL variant
   and SAM use 0.4.
-* ``attention_norm='batch'``: min-max over the whole batch, as the code;
-  ``'image'`` normalises each map on its own (batch-independent features).
+* ``attention_norm='batch'``: during training the map is min-max
+  normalised over the whole batch, as the code; ``'image'`` normalises each
+  map on its own.
+* ``test_attention_norm='image'``: the test-time map is normalised per image,
+  so an image's feature does not depend on the batch it is computed in (nor
+  on the number of processes); it equals the code's feature for a batch of
+  one image. ``'batch'`` is the code's inference (min-max over the test
+  batch), for comparisons with its numbers.
 
 The KL term is summed over the batch (``reduction='sum'``) with weight
 ``kl_weight=0.01``, so its scale grows with the per-process batch size, as in
 the code. The code's unused second contrastive branch (qmax/kmax and a second
 queue) is not reproduced.
 """
-from typing import Dict, List, Tuple
+from typing import Dict, List
 
 import torch
 import torch.nn.functional as F
@@ -35,7 +41,8 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from ..utils import loss_gradcam, mask_pool
-from .mocov2 import MoCoV2
+from .base import VisualMap
+from .mocov2 import ContrastiveStep, MoCoV2
 
 
 def minmax_normalize(maps: torch.Tensor,
@@ -78,7 +85,7 @@ class LCR(MoCoV2):
         rationale_branch: config of the branch (:class:`RationaleBranch`).
         kl_weight: weight of the KL term (nu; 0.01).
         cam_form, cam_sign, detach_cam, kl_softmax, kl_temperature,
-        attention_norm: see the module docstring.
+        attention_norm, test_attention_norm: see the module docstring.
         **kwargs: MoCo v2 arguments (backbone, neck, head, queue_len, ...).
     """
 
@@ -91,51 +98,63 @@ class LCR(MoCoV2):
                  kl_softmax: str = 'row',
                  kl_temperature: float = 1.0,
                  attention_norm: str = 'batch',
+                 test_attention_norm: str = 'image',
                  **kwargs) -> None:
         super().__init__(**kwargs)
-        if attention_norm not in ('batch', 'image'):
-            raise ValueError(f"attention_norm={attention_norm!r}: use "
-                             "'batch' or 'image'")
+        for name, value in (('attention_norm', attention_norm),
+                            ('test_attention_norm', test_attention_norm)):
+            if value not in ('batch', 'image'):
+                raise ValueError(f"{name}={value!r}: use 'batch' or 'image'")
         self.rationale_branch = MODELS.build(rationale_branch)
         self.kl_weight = kl_weight
         self.cam_form, self.cam_sign = cam_form, cam_sign
         self.detach_cam = detach_cam
         self.kl_softmax, self.kl_temperature = kl_softmax, kl_temperature
         self.attention_norm = attention_norm
+        self.test_attention_norm = test_attention_norm
 
-    def rationale_map(self, feature_map: torch.Tensor) -> torch.Tensor:
-        """Normalised ``(N, H, W)`` rationale map of a feature map."""
+    def rationale_map(self, feature_map: torch.Tensor,
+                      norm: str) -> torch.Tensor:
+        """``(N, H, W)`` rationale map of a feature map, min-max normalised
+        over the batch (``norm='batch'``) or per image (``'image'``)."""
         return minmax_normalize(
-            self.rationale_branch(feature_map),
-            per_image=self.attention_norm == 'image')
+            self.rationale_branch(feature_map), per_image=norm == 'image')
 
-    def contrastive_loss_and_cam(
-        self, inputs: List[torch.Tensor]
-    ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        """InfoNCE loss, its GradCAM on the query map, the query map and the
-        keys (to enqueue)."""
-        feature_map = self.backbone(inputs[0])[-1]
-        q = self.query_embedding(feature_map)
-        k = self.momentum_keys(inputs[1])
-        loss = self.head.loss(*self.contrastive_logits(q, k))
-        cam = loss_gradcam(loss, feature_map, self.cam_form, self.cam_sign)
-        if self.detach_cam:
-            cam = cam.detach()
-        return loss, cam, feature_map, k
+    def gradcam(self, step: ContrastiveStep) -> torch.Tensor:
+        """GradCAM of the step's InfoNCE loss on its query feature map."""
+        cam = loss_gradcam(step.loss, step.feature_map, self.cam_form,
+                           self.cam_sign)
+        return cam.detach() if self.detach_cam else cam
 
     def loss(self, inputs: List[torch.Tensor],
              data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
-        loss, cam, feature_map, k = self.contrastive_loss_and_cam(inputs)
-        attention = self.rationale_map(feature_map)
-        loss_kl = rationale_kl_loss(attention, cam, self.kl_softmax,
-                                    self.kl_temperature)
-        self._dequeue_and_enqueue(k)
-        return dict(loss=loss, loss_rationale=self.kl_weight * loss_kl)
+        step = self.contrastive_step(inputs)
+        attention = self.rationale_map(step.feature_map, self.attention_norm)
+        loss_kl = rationale_kl_loss(attention, self.gradcam(step),
+                                    self.kl_softmax, self.kl_temperature)
+        self._dequeue_and_enqueue(step.keys)
+        return dict(loss=step.loss, loss_rationale=self.kl_weight * loss_kl)
 
     def extract_test_feature(self, inputs: torch.Tensor) -> torch.Tensor:
         """L2-normalised rationale-weighted average of the last feature map
         (the weights are not renormalised, as in the code)."""
         feature_map = self.backbone(inputs)[-1]
-        weights = self.rationale_map(feature_map).unsqueeze(1)
-        pooled = mask_pool(feature_map, weights, normalize=False)[:, 0]
+        weights = self.rationale_map(feature_map, self.test_attention_norm)
+        pooled = mask_pool(
+            feature_map, weights.unsqueeze(1), normalize=False)[:, 0]
         return F.normalize(pooled, dim=1)
+
+    def visual_maps(self, images: torch.Tensor) -> List[VisualMap]:
+        """GradCAM of the InfoNCE loss (the image as query, its horizontal
+        flip as key, against the queue) and the rationale map that
+        re-weights pooling at test time."""
+        inputs = self.preprocess_images(images)
+        step = self.contrastive_step([inputs, inputs.flip(3)])
+        cam = self.gradcam(step).detach()
+        with torch.no_grad():
+            rationale = self.rationale_map(step.feature_map,
+                                           self.test_attention_norm)
+        return [
+            VisualMap('GradCAM of the InfoNCE loss', 'heat', cam),
+            VisualMap('rationale map', 'heat', rationale)
+        ]

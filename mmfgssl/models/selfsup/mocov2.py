@@ -1,4 +1,4 @@
-from typing import Dict, List, Tuple
+from typing import Dict, List, NamedTuple, Tuple
 
 import torch
 import torch.nn as nn
@@ -8,6 +8,14 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 from .base import FGSelfSupervisor
+
+
+class ContrastiveStep(NamedTuple):
+    """What one MoCo v2 step computes, for methods that build on it."""
+    loss: torch.Tensor  # InfoNCE of the queries against key and queue
+    feature_map: torch.Tensor  # query view's last backbone map (in graph)
+    query: torch.Tensor  # (N, D) normalised query embeddings
+    keys: torch.Tensor  # (N, D) momentum keys, to enqueue after the step
 
 
 @MODELS.register_module()
@@ -29,6 +37,12 @@ class MoCoV2(FGSelfSupervisor, MoCo):
         """Update the key encoder, then embed ``im_k`` with shuffled BN."""
         self.encoder_k.update_parameters(
             nn.Sequential(self.backbone, self.neck))
+        return self.key_embedding(im_k)
+
+    @torch.no_grad()
+    def key_embedding(self, im_k: torch.Tensor) -> torch.Tensor:
+        """L2-normalised key-encoder embedding of ``im_k`` with shuffled BN
+        (the key encoder as it is: no update)."""
         im_k, idx_unshuffle = batch_shuffle_ddp(im_k)
         k = nn.functional.normalize(self.encoder_k(im_k)[0], dim=1)
         return batch_unshuffle_ddp(k, idx_unshuffle)
@@ -40,10 +54,18 @@ class MoCoV2(FGSelfSupervisor, MoCo):
         l_neg = torch.einsum('nc,ck->nk', q, self.queue.clone().detach())
         return l_pos, l_neg
 
-    def loss(self, inputs: List[torch.Tensor],
-             data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
-        q = self.query_embedding(self.backbone(inputs[0])[-1])
+    def contrastive_step(self, inputs: List[torch.Tensor]) -> ContrastiveStep:
+        """InfoNCE of view 0's queries against view 1's momentum keys and the
+        queue. The keys are not enqueued yet: a method may still use the
+        queue (call ``_dequeue_and_enqueue(step.keys)`` when done)."""
+        feature_map = self.backbone(inputs[0])[-1]
+        q = self.query_embedding(feature_map)
         k = self.momentum_keys(inputs[1])
         loss = self.head.loss(*self.contrastive_logits(q, k))
-        self._dequeue_and_enqueue(k)
-        return dict(loss=loss)
+        return ContrastiveStep(loss, feature_map, q, k)
+
+    def loss(self, inputs: List[torch.Tensor],
+             data_samples: List[DataSample]) -> Dict[str, torch.Tensor]:
+        step = self.contrastive_step(inputs)
+        self._dequeue_and_enqueue(step.keys)
+        return dict(loss=step.loss)

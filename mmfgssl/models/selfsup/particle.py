@@ -18,7 +18,7 @@ batched torch k-means++ clusters all images of a batch on the device, coarse
 to fine (see ``mmfgssl/models/utils/clustering.py`` and
 ``benchmarks/kmeans_speed.py``).
 """
-from typing import List, Sequence
+from typing import List, Optional, Sequence
 
 import cv2
 import numpy as np
@@ -26,7 +26,22 @@ import torch
 from mmpretrain.registry import MODELS
 
 from ..utils import batched_kmeans, resnet_hypercolumns
+from .base import FGSelfSupervisor
 from .detcon import DetCon
+
+
+def discovery_inputs(model: FGSelfSupervisor, images: Sequence[np.ndarray],
+                     size: int) -> torch.Tensor:
+    """Training images (BGR uint8 arrays of any size) as PARTICLE's
+    discovery sees them: whole images resized (bicubic) to ``size`` x
+    ``size``, normalised as ``model``'s data preprocessor does."""
+    batch = torch.stack([
+        torch.from_numpy(
+            cv2.resize(img, (size, size),
+                       interpolation=cv2.INTER_CUBIC)).permute(2, 0, 1)
+        for img in images
+    ])
+    return model.preprocess_images(batch)
 
 
 @MODELS.register_module()
@@ -42,6 +57,9 @@ class PARTICLE(DetCon):
         kmeans: arguments of :func:`batched_kmeans` (iterations, seedings,
             seed, and its coarse stage: points sampled per image, random
             projection, full-dimension refinement iterations).
+        epochs_per_round: parts are discovered again with the model trained
+            so far every this many epochs (``PartMapHook``); ``None``
+            discovers once, as the released code (one round).
         **kwargs: DetCon arguments (backbone, neck, predictor, num_samples,
             temperature, momentum, ...); ``num_ids`` is set to ``num_parts``.
     """
@@ -60,8 +78,12 @@ class PARTICLE(DetCon):
                      project_dim=64,
                      refine_iters=10,
                      local_trials=4),
+                 epochs_per_round: Optional[int] = None,
                  **kwargs) -> None:
         super().__init__(num_ids=num_parts, **kwargs)
+        if epochs_per_round is not None and epochs_per_round < 1:
+            raise ValueError(f'epochs_per_round={epochs_per_round} < 1')
+        self.epochs_per_round = epochs_per_round
         self.num_parts = num_parts
         self.discovery_size, self.discovery_grid = (discovery_size,
                                                     discovery_grid)
@@ -73,14 +95,7 @@ class PARTICLE(DetCon):
         """Part maps (``discovery_grid`` square, ids ``0..num_parts-1``) of
         training images given as BGR uint8 arrays, with the current online
         backbone."""
-        size = (self.discovery_size, self.discovery_size)
-        batch = torch.stack([
-            torch.from_numpy(
-                cv2.resize(img, size,
-                           interpolation=cv2.INTER_CUBIC)).permute(2, 0, 1)
-            for img in images
-        ])
-        inputs = self.preprocess_images(batch)
+        inputs = discovery_inputs(self, images, self.discovery_size)
         was_training = self.backbone.training
         self.backbone.eval()
         features = resnet_hypercolumns(self.backbone, inputs,

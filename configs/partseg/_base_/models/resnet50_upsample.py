@@ -24,11 +24,10 @@ model = dict(
         dilations=(1, 1, 1, 2),
         out_indices=(3, ),
         norm_cfg=norm_cfg,
-        # mmpretrain's ResNet zero-initialises residual BNs after loading
-        # unless the init type is 'Pretrained': keep the loaded weights.
         zero_init_residual=False,
         init_cfg=dict(
-            type='StrictPretrained', checkpoint='', prefix='backbone.')),
+            type='Pretrained', checkpoint='', prefix='backbone.',
+            strict=True)),
     decode_head=dict(
         type='PartUpsampleHead',
         in_channels=2048,
