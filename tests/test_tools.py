@@ -99,6 +99,24 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
     assert lr[0] == lr[1]
 
 
+def test_run_runner_frees_the_model_before_returning(tmp_path, repo_root):
+    """The tools' runner is gone once its work is: a DDP wrapper alive at
+    interpreter exit makes torch's gloo group abort the finished process."""
+    import weakref
+
+    from mmengine.config import Config
+    from mmengine.registry import init_default_scope
+
+    from mmfgssl.utils import run_runner
+    cfg = Config.fromfile(f'{repo_root}/configs/mocov2_synthetic.py')
+    cfg.work_dir = str(tmp_path)
+    init_default_scope(cfg.default_scope)
+    model, work_dir = run_runner(
+        cfg, lambda runner: (weakref.ref(runner.model), runner.work_dir))
+    assert work_dir == str(tmp_path)
+    assert model() is None
+
+
 @pytest.mark.parametrize('method', ['mocov2', 'rationale'])
 def test_dist_train_two_processes_on_cpu(method, tiny_synthetic, tool,
                                          repo_root):

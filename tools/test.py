@@ -14,7 +14,7 @@ import os.path as osp
 from mmengine.dist import is_main_process
 
 import mmfgssl  # noqa: F401  (compatibility fixes and registration)
-from mmfgssl.utils import (add_common_args, built_runner,
+from mmfgssl.utils import (add_common_args, run_runner,
                            format_metrics_table, load_config_from_args)
 
 
@@ -33,17 +33,16 @@ def main():
         raise SystemExit(f'checkpoint {args.checkpoint} does not exist')
     cfg = load_config_from_args(args)
     cfg.load_from = args.checkpoint
-    with built_runner(cfg) as runner:
-        metrics = runner.test()
-        if is_main_process():
-            title = f'{osp.basename(args.config)} @ {args.checkpoint}'
-            print(format_metrics_table(metrics, title))
-            if args.out:
-                with open(args.out, 'w') as f:
-                    json.dump({k: float(v)
-                               for k, v in metrics.items()},
-                              f,
-                              indent=2)
+    # asked inside: once the process group is gone every process is rank 0
+    metrics, main_process = run_runner(
+        cfg, lambda runner: (runner.test(), is_main_process()))
+    if main_process:
+        title = f'{osp.basename(args.config)} @ {args.checkpoint}'
+        print(format_metrics_table(metrics, title))
+        if args.out:
+            with open(args.out, 'w') as f:
+                json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+
 
 if __name__ == '__main__':
     main()

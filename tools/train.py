@@ -10,7 +10,7 @@ import argparse
 import torch
 
 import mmfgssl  # noqa: F401  (compatibility fixes and registration)
-from mmfgssl.utils import add_common_args, built_runner, load_config_from_args
+from mmfgssl.utils import add_common_args, run_runner, load_config_from_args
 
 
 def parse_args():
@@ -58,8 +58,7 @@ def main():
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
 
-    with built_runner(cfg) as runner:
-        runner.train()
+    run_runner(cfg, lambda runner: runner.train())
 
 
 if __name__ == '__main__':
