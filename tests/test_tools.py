@@ -4,15 +4,19 @@ probe, resuming a killed run, two-process training, and the error paths."""
 import os.path as osp
 import re
 import shutil
+import weakref
 
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.registry import init_default_scope
 
 import mmfgssl  # noqa: F401
 from conftest import (TINY, assert_ok, assert_same_weights, free_port, train,
                       train_killed_after, train_linear_probe, train_resumed,
                       train_two_processes)
 from mmfgssl.compat import safe_torch_load
+from mmfgssl.utils import run_runner
 
 
 @pytest.fixture(scope='module')
@@ -102,12 +106,6 @@ def test_resume_after_kill_reaches_the_uninterrupted_weights(
 def test_run_runner_frees_the_model_before_returning(tmp_path, repo_root):
     """The tools' runner is gone once its work is: a DDP wrapper alive at
     interpreter exit makes torch's gloo group abort the finished process."""
-    import weakref
-
-    from mmengine.config import Config
-    from mmengine.registry import init_default_scope
-
-    from mmfgssl.utils import run_runner
     cfg = Config.fromfile(f'{repo_root}/configs/mocov2_synthetic.py')
     cfg.work_dir = str(tmp_path)
     init_default_scope(cfg.default_scope)

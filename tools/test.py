@@ -14,8 +14,8 @@ import os.path as osp
 from mmengine.dist import is_main_process
 
 import mmfgssl  # noqa: F401  (compatibility fixes and registration)
-from mmfgssl.utils import (add_common_args, run_runner,
-                           format_metrics_table, load_config_from_args)
+from mmfgssl.utils import (add_common_args, format_metrics_table,
+                           load_config_from_args, run_runner)
 
 
 def parse_args():
@@ -41,7 +41,10 @@ def main():
         print(format_metrics_table(metrics, title))
         if args.out:
             with open(args.out, 'w') as f:
-                json.dump({k: float(v) for k, v in metrics.items()}, f, indent=2)
+                json.dump({k: float(v)
+                           for k, v in metrics.items()},
+                          f,
+                          indent=2)
 
 
 if __name__ == '__main__':
