@@ -149,10 +149,16 @@ def safe_torch_load(source, map_location=None, name: Optional[str] = None):
                 'checkpoints you trust; convert a trusted one to a plain '
                 'state_dict with torch.save(model.state_dict(), path).'
             ) from error
-        except (EOFError, RuntimeError, OSError) as error:
+        except Exception as error:  # noqa: BLE001
+            # Bytes that are no pickle fail inside the weights-only
+            # unpickler with whatever its stack machine hits first
+            # (IndexError, KeyError, struct.error, EOFError, ...); none of
+            # them can have run code, since only allow-listed globals are
+            # ever called.
             raise CheckpointFormatError(
                 f'{name} is not a readable torch checkpoint (truncated or '
-                f'another format: {error})') from error
+                f'another format: {type(error).__name__}: {error})'
+            ) from error
 
 
 CONFIG_TEXT_KEYS = ('cfg', 'config')

@@ -4,6 +4,7 @@ and checkpoint files are never left truncated."""
 import copy
 import http.server
 import os
+import random
 import threading
 
 import pytest
@@ -123,7 +124,6 @@ def test_a_file_planted_in_the_hub_cache_is_refused(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize('content,match',
                          [(b'', 'is empty'),
-                          (os.urandom(300), 'not a readable'),
                           (b'PK\x03\x04truncated', 'not a readable')])
 def test_files_that_are_no_checkpoint_are_named(tmp_path, content, match):
     path = tmp_path / 'broken.pth'
@@ -132,6 +132,23 @@ def test_files_that_are_no_checkpoint_are_named(tmp_path, content, match):
         _load_checkpoint(str(path))
     assert str(path) in str(info.value)
     assert 'arbitrary code' not in str(info.value)
+
+
+def test_random_bytes_are_named_as_no_checkpoint(tmp_path):
+    """Garbage fails inside the weights-only unpickler in many ways
+    (IndexError, KeyError, struct.error, ...: CI once drew an IndexError
+    from os.urandom); every one must become the same named error."""
+    path = tmp_path / 'garbage.pth'
+    kinds = set()
+    for seed in range(300):
+        path.write_bytes(random.Random(seed).randbytes(300))
+        with pytest.raises(CheckpointFormatError,
+                           match='not a readable') as info:
+            _load_checkpoint(str(path))
+        assert str(path) in str(info.value)
+        kinds.add(type(info.value.__cause__).__name__)
+    # the seeds reach more than one failure inside the unpickler
+    assert len(kinds) > 1, kinds
 
 
 def test_strict_loading_names_the_file_and_keys():
