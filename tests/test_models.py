@@ -1,16 +1,18 @@
 """The shared test-time representation, MoCo v2 and the frozen-feature
 backbone used by linear probes."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
 import torch.nn.functional as F
+from mmengine.config import Config
 from mmengine.runner import save_checkpoint
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmfgssl  # noqa: F401
-from conftest import TINY_RESNET
+from conftest import REPO, TINY_RESNET
 
 SMALL_MOCO = dict(
     type='MoCoV2',
@@ -102,6 +104,32 @@ def _save_ssl_checkpoint(model, path, cfg_model):
     """What FGRunner writes: the weights and the model config as data."""
     meta = dict(model_config=cfg_model)
     save_checkpoint(dict(state_dict=model.state_dict(), meta=meta), path)
+
+
+
+@pytest.mark.parametrize('config,feature_dim', [
+    ('configs/baselines/supervised_synthetic.py', 256),
+    ('configs/baselines/supervised_vit_synthetic.py', 128),
+])
+def test_supervised_configs_classify_the_test_feature_of_their_backbone(
+        config, feature_dim):
+    """Each supervised bound trains one classification view and classifies
+    the feature it is tested on: the ResNet's pooled map, the ViT's class
+    token (as the ViT methods' baselines are evaluated)."""
+    cfg = Config.fromfile(osp.join(REPO, config))
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    assert [t['type'] for t in pipeline] == [
+        'LoadImageFromFile', 'RandomResizedCrop', 'RandomFlip', 'PackInputs'
+    ]
+    cfg.model.backbone.init_cfg = None
+    model = MODELS.build(cfg.model).eval()
+    images = torch.randn(2, 3, 96, 96)
+    feature = model.extract_test_feature(images)
+    assert feature.shape == (2, feature_dim)
+    out = model.backbone(images)[-1]
+    want = out.mean(dim=(2, 3)) if out.dim() == 4 else out
+    assert torch.equal(feature, want)
+    assert model.classifier.in_features == feature_dim
 
 
 def test_selfsup_feature_is_the_frozen_test_representation(tmp_path):

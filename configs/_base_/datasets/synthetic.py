@@ -24,6 +24,20 @@ train_pipeline = [
     dict(type='MultiView', num_views=2, transforms=[view_pipeline]),
     dict(type='PackInputs'),
 ]
+# The supervised baselines (configs/baselines/supervised*_synthetic.py): a
+# classifier over the 16 classes, trained on one view of crops and flips
+# (the classification recipe, not the SSL views).
+supervised_baseline = dict(type='SupervisedBaseline', num_classes=16)
+supervised_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(
+        type='RandomResizedCrop',
+        scale=image_size,
+        crop_ratio_range=(0.35, 1.0),
+        backend='pillow'),
+    dict(type='RandomFlip', prob=0.5),
+    dict(type='PackInputs'),
+]
 # The birds may sit near the border: evaluate on the whole 96 px image.
 test_pipeline = [dict(type='LoadImageFromFile'), dict(type='PackInputs')]
 
