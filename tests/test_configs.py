@@ -31,6 +31,36 @@ def test_config_loads_and_its_model_builds(config):
         registry.build(cfg.model)
 
 
+
+SYNTHETIC_CONFIGS = sorted(
+    osp.relpath(p, REPO) for p in glob.glob(
+        osp.join(REPO, 'configs', '**', '*synthetic.py'), recursive=True)
+    if '_base_' not in p and 'linear_probe' not in p)
+
+
+@pytest.mark.parametrize('config', SYNTHETIC_CONFIGS)
+def test_part_segmentation_of_the_protocol_loads_the_checkpoint_strictly(
+        config):
+    """The part-segmentation config run_protocol.py evaluates a synthetic
+    checkpoint with takes the weights under its prefix (the ViT of MoCo v3
+    is `backbone.`, DINO's teacher `teacher.module.backbone.`), and they
+    are exactly its backbone's."""
+    cfg = Config.fromfile(osp.join(REPO, config))
+    partseg = cfg.get('protocol', {}).get('partseg')
+    if partseg is None:
+        pytest.skip(f'{config} has no part-segmentation protocol')
+    cfg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        keys = set(MODELS.build(cfg.model).state_dict())
+    seg = Config.fromfile(osp.join(REPO, partseg))
+    prefix = seg.model.backbone.init_cfg.prefix
+    seg.model.backbone.init_cfg = None
+    with DefaultScope.overwrite_default_scope('mmseg'):
+        wanted = set(SEG_MODELS.build(seg.model).backbone.state_dict())
+    found = {k[len(prefix):] for k in keys if k.startswith(prefix)}
+    assert found == wanted, (partseg, prefix, sorted(found ^ wanted)[:5])
+
+
 # No weights can be downloaded here: start from random weights.
 NO_DOWNLOAD = ['model.backbone.init_cfg=None']
 TINY_RUN = [

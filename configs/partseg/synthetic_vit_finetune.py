@@ -1,5 +1,6 @@
 # Few-shot (20-shot) part segmentation on the embedded synthetic benchmark
-# with the CPU ViT of the synthetic ViT configs (DINO, PARTICLE-ViT): its
+# with the CPU ViT of the synthetic DINO and PARTICLE-ViT configs (their
+# teacher; synthetic_vit_finetune_backbone.py for MoCo v3 and LoDisc): its
 # 12x12 patch-token map and three x2 upsampling blocks to 96 px, fine-tuned
 # with the budget of synthetic_finetune.py (Adam 3e-3, 150 epochs, a
 # checkpoint every 50 epochs).
