@@ -106,7 +106,6 @@ def _save_ssl_checkpoint(model, path, cfg_model):
     save_checkpoint(dict(state_dict=model.state_dict(), meta=meta), path)
 
 
-
 @pytest.mark.parametrize('config,feature_dim', [
     ('configs/baselines/supervised_synthetic.py', 256),
     ('configs/baselines/supervised_vit_synthetic.py', 128),
