@@ -25,6 +25,7 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
+from mmengine.registry import DefaultScope
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
@@ -37,10 +38,12 @@ REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 def build(config: str,
           device: str,
           model_options: Optional[dict] = None,
-          max_iters: int = 1000):
+          max_iters: int = 1000,
+          optim_wrapper_type: Optional[str] = None):
     """The config's model (without downloading weights; ``model_options``
     replace top-level model arguments) in training mode, and its optimiser
-    wrapper."""
+    wrapper (of type ``optim_wrapper_type`` instead of the config's, if
+    given)."""
     cfg = Config.fromfile(osp.join(REPO, config))
     model_cfg = dict(cfg.model.to_dict(), **(model_options or {}))
     model_cfg['backbone'].pop('init_cfg', None)  # no weight download
@@ -51,7 +54,11 @@ def build(config: str,
     MessageHub.get_current_instance().update_info('epoch', 0)
     torch.manual_seed(0)
     model = MODELS.build(model_cfg).to(device).train()
-    return model, build_optim_wrapper(model, cfg.optim_wrapper)
+    optim_cfg = cfg.optim_wrapper.to_dict()
+    if optim_wrapper_type:
+        optim_cfg['type'] = optim_wrapper_type
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        return model, build_optim_wrapper(model, optim_cfg)
 
 
 def make_step(model,
@@ -80,7 +87,10 @@ def make_step(model,
     inputs = [v.to(device) for v in data['inputs']]
 
     def step():
-        losses = model(inputs, data['data_samples'], mode='loss')
+        # the wrapper's context around the forward pass, as in the Runner's
+        # train_step (autocast of BFloat16OptimWrapper)
+        with optim_wrapper.optim_context(model):
+            losses = model(inputs, data['data_samples'], mode='loss')
         optim_wrapper.update_params(
             sum(v for k, v in losses.items() if 'loss' in k))
         if device == 'cuda':

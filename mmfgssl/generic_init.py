@@ -16,7 +16,7 @@ from .checkpoint import load_checkpoint_file, register_scheme
 
 # Bump when the generic data set or its pre-training recipe changes: a new
 # version is a new cache entry, so an outdated checkpoint is never used.
-VERSION = 'v3'
+VERSION = 'v4'
 BACKBONES = ('resnet18_cpu', 'vit_cpu')
 
 
