@@ -190,14 +190,28 @@ def test_corrupt_image_error_names_the_file(method, tiny_synthetic, tmp_path,
     assert osp.join('images', first) in proc.stdout
 
 
-def test_amp_without_gpu_is_refused_clearly(tiny_synthetic, tool, repo_root):
+def test_amp_on_cpu_trains_in_bfloat16_or_is_refused_clearly(
+        tiny_synthetic, tool, repo_root, tmp_path):
     if torch.cuda.is_available():
         pytest.skip('a GPU is present')
-    proc = tool(
-        ['train.py', f'{repo_root}/configs/mocov2_synthetic.py', '--amp'],
-        cwd=tiny_synthetic)
-    assert proc.returncode != 0
-    assert '--amp needs a GPU' in proc.stdout
+    from mmfgssl.engine.precision import bfloat16_is_fast
+    work = tmp_path / 'amp'
+    proc = tool([
+        'train.py', f'{repo_root}/configs/mocov2_synthetic.py', '--amp',
+        '--work-dir',
+        str(work), '--cfg-options', *TINY, 'train_cfg.max_epochs=1'
+    ],
+                cwd=tiny_synthetic)
+    if not bfloat16_is_fast('cpu'):
+        assert proc.returncode != 0
+        assert 'CPU with bfloat16 instructions' in proc.stdout
+        return
+    assert_ok(proc)
+    stored = Config.fromfile(work / 'mocov2_synthetic.py')
+    assert stored.optim_wrapper.type == 'mmpretrain.BFloat16OptimWrapper'
+    losses = [float(v) for v in re.findall(r' loss: ([\d.]+)', proc.stdout)]
+    assert losses and all(0 < v < 10 for v in losses)
+    assert osp.isfile(work / 'epoch_1.pth')
 
 
 # --------------------------------------------------------- security (tools)

@@ -10,6 +10,7 @@ import argparse
 import torch
 
 import mmfgssl  # noqa: F401  (compatibility fixes and registration)
+from mmfgssl.engine.precision import bfloat16_is_fast
 from mmfgssl.utils import add_common_args, run_runner, load_config_from_args
 
 
@@ -24,7 +25,8 @@ def parse_args():
         help='resume from CHECKPOINT, or without a value from the latest '
         'checkpoint in the work directory')
     parser.add_argument(
-        '--amp', action='store_true', help='mixed precision (needs a GPU)')
+        '--amp', action='store_true', help='mixed precision: float16 with loss scaling on a GPU, bfloat16 on '
+        'a CPU with bfloat16 instructions')
     parser.add_argument(
         '--no-validate',
         action='store_true',
@@ -41,11 +43,16 @@ def main():
     args = parse_args()
     cfg = load_config_from_args(args)
     if args.amp:
-        if not torch.cuda.is_available():
-            raise SystemExit('--amp needs a GPU: mmengine\'s AmpOptimWrapper '
-                             'does not run on CPU')
-        cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        if torch.cuda.is_available():
+            cfg.optim_wrapper.type = 'AmpOptimWrapper'
+            cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        elif bfloat16_is_fast('cpu'):
+            # mmengine's AmpOptimWrapper does not run on a CPU
+            cfg.optim_wrapper.type = 'mmpretrain.BFloat16OptimWrapper'
+        else:
+            raise SystemExit(
+                '--amp needs a GPU or a CPU with bfloat16 instructions '
+                '(AVX512-BF16, AMX); this CPU has neither')
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:
