@@ -25,8 +25,8 @@ from typing import Callable, Dict, List, Optional, Tuple
 import torch
 from mmengine.config import Config
 from mmengine.logging import MessageHub
-from mmengine.registry import DefaultScope
 from mmengine.optim import build_optim_wrapper
+from mmengine.registry import DefaultScope
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
@@ -68,7 +68,8 @@ def make_step(model,
               device: str,
               num_parts: Optional[int] = None) -> Callable[[], None]:
     """One training iteration of ``model`` on a fixed batch of two views
-    (with random part maps of ids below ``num_parts``, for part methods)."""
+    (with random part maps of ids below ``num_parts``, for part methods);
+    the step returns its loss."""
     gen = torch.Generator().manual_seed(0)
     views = [
         torch.randint(
@@ -91,10 +92,11 @@ def make_step(model,
         # train_step (autocast of BFloat16OptimWrapper)
         with optim_wrapper.optim_context(model):
             losses = model(inputs, data['data_samples'], mode='loss')
-        optim_wrapper.update_params(
-            sum(v for k, v in losses.items() if 'loss' in k))
+        loss = sum(v for k, v in losses.items() if 'loss' in k)
+        optim_wrapper.update_params(loss)
         if device == 'cuda':
             torch.cuda.synchronize()
+        return loss
 
     return step
 

@@ -25,8 +25,10 @@ def parse_args():
         help='resume from CHECKPOINT, or without a value from the latest '
         'checkpoint in the work directory')
     parser.add_argument(
-        '--amp', action='store_true', help='mixed precision: float16 with loss scaling on a GPU, bfloat16 on '
-        'a CPU with bfloat16 instructions')
+        '--amp',
+        action='store_true',
+        help='mixed precision: float16 with loss scaling on a GPU, bfloat16 '
+        'on a CPU with bfloat16 instructions')
     parser.add_argument(
         '--no-validate',
         action='store_true',

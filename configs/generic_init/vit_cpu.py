@@ -16,8 +16,8 @@ model = dict(
         type='AttributeClsHead',
         attributes='generic_objects',
         in_channels=128))
-# bfloat16 autocast: on a CPU with bfloat16 instructions about 1.6x (ResNet) /
-# 1.3x (ViT) faster per step than float32 (benchmarks/bf16_step_cost.py); in
+# bfloat16 autocast: on a CPU with bfloat16 instructions about 1.2x faster per
+# step than float32 (0.851x the step time, benchmarks/bf16_step_cost.py); in
 # float32 on one without them. type='OptimWrapper' trains in float32.
 optim_wrapper = dict(
     type='BFloat16OptimWrapper',

@@ -35,7 +35,7 @@ class BFloat16OptimWrapper(OptimWrapper):
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._enabled = None  # decided at the first step, on the model's device
+        self._enabled = None  # decided at the first step, on its device
 
     @contextmanager
     def optim_context(self, model: nn.Module):
