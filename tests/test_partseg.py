@@ -14,7 +14,7 @@ from PIL import Image
 
 import mmfgssl  # noqa: F401
 import mmfgssl.segmentation  # noqa: F401
-from conftest import TINY_RESNET
+from conftest import TINY_RESNET, write_oid
 from mmfgssl.datasets.synthetic import BirdClass, render_bird
 from mmfgssl.segmentation import (FewShotPartIoU, intersect_union,
                                   multilabel_intersect_union)
@@ -49,21 +49,6 @@ def write_pascub(root, n_cub_train=3, n_pascal=2, n_test=4):
             rgb = np.repeat(parts[..., None], 3, -1)  # ids in every channel
             Image.fromarray(rgb).save(root / source / f'parts_{split}' /
                                       f'{source}_{i}.png')
-
-
-def write_oid(root, ids=('0001', '0002', '0003')):
-    for i in ids:
-        img = np.full((40, 30, 3), 100, np.uint8)
-        os.makedirs(root / 'data' / 'images' / 'aeroplane', exist_ok=True)
-        Image.fromarray(img).save(root / 'data' / 'images' / 'aeroplane' /
-                                  f'{i}.jpg')
-        os.makedirs(root / 'data_oid' / i, exist_ok=True)
-        for p, part in enumerate(OID_PARTS):
-            mask = np.zeros((40, 30), np.uint8)
-            mask[p * 5:p * 5 + 10, :] = 255  # overlapping horizontal bands
-            Image.fromarray(mask).save(root / 'data_oid' / i /
-                                       f'{i}_{part}.png')
-    (root / 'train_oid.txt').write_text(''.join(f'{i}.jpg\n' for i in ids))
 
 
 def test_pascub_layout_kshot_and_rgb_labels(tmp_path):

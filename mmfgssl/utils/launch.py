@@ -96,6 +96,10 @@ def run_runner(cfg: Config, action: Callable[[Runner], T]) -> T:
     runs of a 3-step DDP script on 2 busy cores; with the wrapper freed after
     ``destroy_process_group``, 0 of 70. The caller never holds the runner, so
     nothing keeps the wrapper alive past this function."""
+    # mmengine serialises every data set it builds after a full
+    # gc.collect(), which scans all objects of the imported libraries (0.2 s
+    # on a 2-core CPU, several builds a run): keep those out of its view.
+    gc.freeze()
     runner = (
         RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg))
     try:
