@@ -18,7 +18,6 @@ from conftest import TINY_RESNET, write_oid
 from mmfgssl.datasets.synthetic import BirdClass, render_bird
 from mmfgssl.segmentation import (FewShotPartIoU, intersect_union,
                                   multilabel_intersect_union)
-from mmfgssl.segmentation.datasets import OID_PARTS
 
 BIRD = BirdClass('hooked', 'single', 'crested', 'red')
 
