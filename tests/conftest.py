@@ -373,6 +373,13 @@ def train_linear_probe(tool,
     return ssl
 
 
+def innermost_dataset(dataset):
+    """The innermost dataset config of a (possibly wrapped) data set."""
+    while isinstance(dataset.get('dataset'), dict):
+        dataset = dataset['dataset']
+    return dataset
+
+
 def write_real_layout(kind, root, classes=4, train=2, test=1, size=64):
     """A minimal dataset in the folder layout of CUB-200-2011 ('cub'),
     Stanford Cars ('cars', cars_annos.mat) or FGVC-Aircraft ('aircraft'),

@@ -12,7 +12,8 @@ from mmpretrain.registry import MODELS
 from mmseg.registry import MODELS as SEG_MODELS
 
 import mmfgssl  # noqa: F401
-from conftest import REPO, free_port, write_oid, write_real_layout
+from conftest import (REPO, free_port, innermost_dataset, write_oid,
+                      write_real_layout)
 
 # Linear-probe configs build their backbone from a pre-training checkpoint:
 # they are run on real ones in test_real_data_configs_run_on_their_layout
@@ -75,12 +76,6 @@ ROOTS = {
 OID_ROOT = 'data/oid-aircraft-beta-1'
 
 
-def _innermost(dataset):
-    while isinstance(dataset.get('dataset'), dict):
-        dataset = dataset['dataset']
-    return dataset
-
-
 @pytest.mark.parametrize('dataset', sorted(ROOTS))
 def test_real_data_configs_read_their_layout(dataset, tmp_path, monkeypatch):
     """Every pre-training and probe config of a dataset builds its training,
@@ -104,16 +99,16 @@ def test_real_data_configs_read_their_layout(dataset, tmp_path, monkeypatch):
             if loader is None:  # PARTICLE's sklearn probe has no validation
                 continue
             where = f'{osp.relpath(config, REPO)} {split}'
+            images = innermost_dataset(loader.dataset)
             wanted = None
-            if split == 'train':
-                oid = _innermost(loader.dataset).type == 'OIDAircraftImages'
-                wanted = 3 if oid else classes * train  # write_oid's images
+            if split == 'train':  # write_oid writes 3 OID-Aircraft images
+                oid = images.type == 'OIDAircraftImages'
+                wanted = 3 if oid else classes * train
             with DefaultScope.overwrite_default_scope('mmpretrain'):
                 if loader.dataset.type == 'PartMapDataset':
                     # its part maps are written by PartMapHook at the start
                     # of training (the end-to-end runs below)
-                    inner = DATASETS.build(_innermost(loader.dataset))
-                    assert len(inner) == wanted, where
+                    assert len(DATASETS.build(images)) == wanted, where
                     continue
                 built = DATASETS.build(loader.dataset)
             if wanted is not None:

@@ -24,8 +24,8 @@ from sklearn.linear_model import LogisticRegression
 
 import mmfgssl  # noqa: F401
 from conftest import (REPO, TINY, assert_ok, assert_same_weights,
-                      generic_backbone_config, train, train_killed_after,
-                      train_resumed)
+                      generic_backbone_config, innermost_dataset, train,
+                      train_killed_after, train_resumed)
 from mmfgssl import generic_init
 from mmfgssl.compat import safe_torch_load
 from mmfgssl.datasets import (CentreCropFraction, exclude_validation_images,
@@ -51,13 +51,6 @@ def _all_configs():
 
 def _name(path):
     return osp.splitext(osp.basename(path))[0]
-
-
-def _images_dataset(dataset):
-    """The innermost dataset config of a (possibly wrapped) training set."""
-    while isinstance(dataset.get('dataset'), dict):
-        dataset = dataset['dataset']
-    return dataset
 
 
 # ------------------------------------------------ DetCon/PARTICLE target EMA
@@ -153,7 +146,7 @@ def test_part_methods_on_fgvc_aircraft_images_say_so_in_their_name():
         if 'aircraft' not in _name(path) or cfg.get(
                 'model', {}).get('type') not in PARTICLE_FAMILY:
             continue
-        images = _images_dataset(cfg.train_dataloader.dataset)['type']
+        images = innermost_dataset(cfg.train_dataloader.dataset)['type']
         if 'fgvc' in _name(path):
             assert images == 'FGVCAircraft', path
         else:
@@ -418,7 +411,7 @@ def test_exclude_validation_images_applies_to_every_pretraining_config(config):
     OID-Aircraft training, FGVC-Aircraft validation), which is named."""
     cfg = Config.fromfile(config)
     query = cfg.val_dataloader.dataset.query
-    if _images_dataset(
+    if innermost_dataset(
             cfg.train_dataloader.dataset)['type'] == 'OIDAircraftImages':
         with pytest.raises(ValueError, match='OID-Aircraft'):
             exclude_validation_images(cfg)
