@@ -426,6 +426,28 @@ def test_exclude_validation_images_applies_to_every_pretraining_config(config):
             query.dataset, pipeline=None)
 
 
+@pytest.mark.parametrize('config', ['supervised', 'supervised_vit'])
+def test_supervised_baselines_leave_out_the_validation_images(
+        config, tiny_synthetic, monkeypatch):
+    """A baseline that learns the labels must not have its checkpoint
+    selected on images it was trained to classify; on the remaining images
+    it keeps the budget's number of steps."""
+    monkeypatch.chdir(tiny_synthetic)
+    cfg = Config.fromfile(f'{REPO}/configs/baselines/{config}_synthetic.py')
+    assert cfg.exclude_validation_images is True
+    validation = _image_paths(cfg.val_dataloader.dataset.query)
+    everything = _image_paths(cfg.train_dataloader.dataset)
+    exclude_validation_images(cfg)
+    assert validation
+    assert _image_paths(cfg.train_dataloader.dataset) == (everything -
+                                                          validation)
+    kept = 1 - cfg.val_dataloader.dataset.query.holdout_fraction
+    epochs = cfg.train_cfg.max_epochs
+    assert epochs * kept == pytest.approx(cfg.budget_epochs)
+    schedule, = cfg.param_scheduler
+    assert schedule.T_max == schedule.end == epochs
+
+
 def test_train_tool_without_validation_images(tiny_synthetic, tool, tmp_path):
     out = assert_ok(
         tool([

@@ -37,7 +37,7 @@ def ground_truth_parts(img_path):
     """The synthetic benchmark's part map of an image, if there is one."""
     root, sep, rel = img_path.rpartition(osp.sep + 'images' + osp.sep)
     path = osp.join(root, 'parts', osp.splitext(rel)[0] + '.png')
-    return np.asarray(Image.open(path)) if sep and osp.isfile(path) else None
+    return np.array(Image.open(path)) if sep and osp.isfile(path) else None
 
 
 def main():

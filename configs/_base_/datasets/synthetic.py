@@ -25,16 +25,12 @@ train_pipeline = [
     dict(type='PackInputs'),
 ]
 # The supervised baselines (configs/baselines/supervised*_synthetic.py): a
-# classifier over the 16 classes, trained on one view of crops and flips
-# (the classification recipe, not the SSL views).
+# classifier over the 16 classes, trained on one randomly flipped view, not
+# the SSL views. No crops: this project's choice on the validation split
+# (supervised_synthetic.py); a crop can cut out the deciding parts.
 supervised_baseline = dict(type='SupervisedBaseline', num_classes=16)
 supervised_train_pipeline = [
     dict(type='LoadImageFromFile'),
-    dict(
-        type='RandomResizedCrop',
-        scale=image_size,
-        crop_ratio_range=(0.35, 1.0),
-        backend='pillow'),
     dict(type='RandomFlip', prob=0.5),
     dict(type='PackInputs'),
 ]
