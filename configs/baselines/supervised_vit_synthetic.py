@@ -11,7 +11,9 @@ model = dict(
 train_dataloader = dict(
     dataset=dict(pipeline=_base_.supervised_train_pipeline))
 # As supervised_synthetic.py: without the validation images, 25 epochs of
-# the remaining 512 keep the budget's 400 steps.
+# the remaining 512 keep the budget's 400 steps; its flips-only views hold
+# on the ViT's validation split too (best mAP 17.7 against 17.2 with crops
+# of (0.35, 1) of the area, seed 0).
 exclude_validation_images = True
 epochs = _base_.budget_epochs * 5 // 4
 param_scheduler = [dict(_base_.param_scheduler[0], T_max=epochs, end=epochs)]
