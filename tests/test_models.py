@@ -113,8 +113,8 @@ def _save_ssl_checkpoint(model, path, cfg_model):
 def test_supervised_configs_classify_the_test_feature_of_their_backbone(
         config, feature_dim):
     """Each supervised bound trains one flipped view (no crops) and
-    classifies the feature it is tested on: the ResNet's pooled map, the ViT's class
-    token (as the ViT methods' baselines are evaluated)."""
+    classifies the feature it is tested on: the ResNet's pooled map, the
+    ViT's class token (as the ViT methods' baselines are evaluated)."""
     cfg = Config.fromfile(osp.join(REPO, config))
     pipeline = cfg.train_dataloader.dataset.pipeline
     assert [t['type'] for t in pipeline] == [

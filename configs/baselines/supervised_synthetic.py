@@ -14,7 +14,8 @@ train_dataloader = dict(
 # checkpoint would be selected on images it was trained to classify), and
 # 25 epochs of the remaining 512 images keep the budget's 400 steps.
 exclude_validation_images = True
-epochs = _base_.budget_epochs * 5 // 4
+kept_fraction = 1 - _base_.val_dataloader.dataset.query.holdout_fraction
+epochs = round(_base_.budget_epochs / kept_fraction)
 param_scheduler = [dict(_base_.param_scheduler[0], T_max=epochs, end=epochs)]
 train_cfg = dict(max_epochs=epochs)
 # The recipe is this project's choice on the validation split (best mAP
