@@ -2,13 +2,15 @@
 
     python tools/make_synthetic.py data/synthetic_birds [--num-classes 16]
         [--images-per-class 80] [--train-per-class 40] [--image-size 96]
-        [--seed 0] [--overwrite]
+        [--seed 0] [--overwrite] [--keep-current]
 
 Writes the CUB-200-2011 folder layout (read by mmpretrain's ``CUB``) plus a
 part label map per image under ``parts/``; see mmfgssl.datasets.synthetic.
 The arguments are checked before anything is written; ``--overwrite``
 replaces only a data set this generator wrote (it marks its folders), and
-only the entries it wrote.
+only the entries it wrote. ``--keep-current`` leaves a complete data set
+written with exactly these settings as it is (the quick start uses it with
+``--overwrite``: an older benchmark is redrawn, the current one reused).
 """
 import argparse
 import time
@@ -25,6 +27,7 @@ def main():
     parser.add_argument('--image-size', type=int, default=96)
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument('--overwrite', action='store_true')
+    parser.add_argument('--keep-current', action='store_true')
     args = parser.parse_args()
     start = time.time()
     try:
@@ -35,9 +38,13 @@ def main():
             image_size=args.image_size,
             train_per_class=args.train_per_class,
             seed=args.seed,
-            overwrite=args.overwrite)
+            overwrite=args.overwrite,
+            keep_current=args.keep_current)
     except (ValueError, FileExistsError) as error:
         raise SystemExit(f'make_synthetic.py: {error}')
+    if not counts['written']:
+        print(f'{args.out_dir} already holds this data set; kept it')
+        return
     print(f'wrote {counts["train"]} train + {counts["test"]} test images of '
           f'{counts["classes"]} classes to {args.out_dir} '
           f'in {time.time() - start:.1f}s')

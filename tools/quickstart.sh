@@ -11,9 +11,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 bash "$ROOT/tools/setup_env.sh"
 cd "$ROOT"
 PY="$ROOT/.venv/bin/python"
-if [[ ! -f data/synthetic_birds/images.txt ]]; then
-    "$PY" tools/make_synthetic.py data/synthetic_birds --overwrite
-fi
+# (redrawn if it was written by an older version of the benchmark)
+"$PY" tools/make_synthetic.py data/synthetic_birds --overwrite --keep-current
 CONFIGS=("$@")
 if [[ ${#CONFIGS[@]} -eq 0 ]]; then
     CONFIGS=(configs/rationale_synthetic.py)  # the main method, LCR

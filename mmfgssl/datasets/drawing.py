@@ -190,6 +190,20 @@ def prepare_output_dir(out_dir: str, overwrite: bool, generator: str,
         json.dump(dict(generator=generator, settings=settings, entries=[]), f)
 
 
+def holds_generated(out_dir: str, generator: str, settings: dict) -> bool:
+    """Whether ``out_dir`` holds a complete data set that ``generator``
+    wrote with exactly ``settings`` (its annotation files are recorded in
+    the marker only once everything else is written)."""
+    marker = osp.join(out_dir, MARKER)
+    if not osp.isfile(marker):
+        return False
+    with open(marker) as f:
+        info = json.load(f)
+    return (info.get('generator') == generator
+            and info.get('settings') == json.loads(json.dumps(settings))
+            and 'images.txt' in info.get('entries', []))
+
+
 def record_entries(out_dir: str, entries: Iterable[str]) -> None:
     """Add top-level names to the marker's list of what was written."""
     marker = osp.join(out_dir, MARKER)
