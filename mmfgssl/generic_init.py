@@ -14,10 +14,15 @@ import torch
 
 from .checkpoint import load_checkpoint_file, register_scheme
 
-# Bump when the generic data set or its pre-training recipe changes: a new
-# version is a new cache entry, so an outdated checkpoint is never used.
-VERSION = 'v4'
-BACKBONES = ('resnet18_cpu', 'vit_cpu')
+# Bump a backbone's version when its pre-training recipe changes, and all of
+# them with the data set's: a new version is a new cache entry, so an outdated
+# checkpoint is never used.
+DATA_VERSION = 'v4'
+VERSIONS = {
+    'resnet18_cpu': 'v4',
+    'vit_cpu': 'v5',  # v5: also distilled from generic://resnet18_cpu
+}
+BACKBONES = tuple(VERSIONS)
 
 
 def cache_dir() -> str:
@@ -29,7 +34,8 @@ def cache_dir() -> str:
 
 def checkpoint_path(name: str) -> str:
     """Where the generic initialisation of backbone ``name`` is cached."""
-    return osp.join(cache_dir(), 'generic_init', f'{name}-{VERSION}.pth')
+    return osp.join(cache_dir(), 'generic_init',
+                    f'{name}-{VERSIONS[name]}.pth')
 
 
 def write_checkpoint(name: str, backbone_state: dict, **meta) -> str:
@@ -49,7 +55,8 @@ def write_checkpoint(name: str, backbone_state: dict, **meta) -> str:
     torch.save(
         dict(
             state_dict=backbone_state,
-            meta=dict(meta, generic_init=name, version=VERSION)), partial)
+            meta=dict(meta, generic_init=name, version=VERSIONS[name])),
+        partial)
     os.replace(partial, target)
     return target
 

@@ -12,7 +12,7 @@ from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
 
 import mmfgssl  # noqa: F401
-from conftest import REPO, TINY_RESNET
+from conftest import REPO, TINY_RESNET, generic_backbone_config
 
 SMALL_MOCO = dict(
     type='MoCoV2',
@@ -177,3 +177,108 @@ def test_selfsup_feature_refuses_mismatched_checkpoints(tmp_path):
             dict(
                 type='SelfSupFeature',
                 checkpoint=str(tmp_path / 'partial.pth')))
+
+
+def test_feature_distillation_loss_is_the_mean_cosine_distance():
+    from mmfgssl.models.classifiers import feature_distillation_loss
+    student = torch.randn(3, 5, 8, requires_grad=True)
+    teacher = (torch.randn(3, 5, 8) + 4).relu().requires_grad_()
+    standardised = torch.stack([(teacher[..., c] - teacher[..., c].mean()) /
+                                teacher[..., c].std() for c in range(8)], -1)
+    dots = (student * standardised).sum(-1)
+    norms = student.norm(dim=-1) * standardised.norm(dim=-1)
+    expected = (1 - dots / norms).mean()
+    loss = feature_distillation_loss(student, teacher)
+    assert torch.allclose(loss, expected, atol=1e-5)
+    loss.backward()
+    assert student.grad.abs().sum() > 0 and teacher.grad is None
+    # only the direction of the standardised features counts
+    assert feature_distillation_loss(3 * standardised, teacher) < 1e-5
+    # the teacher's shared mean direction alone is not a solution
+    mean = teacher.detach().reshape(-1, 8).mean(0).expand(3, 5, 8)
+    assert feature_distillation_loss(mean, teacher) > 0.5
+
+
+def test_distilled_vit_learns_the_generic_resnet_features_and_keeps_it_frozen(
+):
+    """configs/generic_init/vit_cpu.py: the teacher is the cached generic
+    ResNet (strictly loaded), stays in eval mode under ``train()`` and gets
+    no gradient; the ViT's class token and its patch tokens, pooled 2x2 to
+    the ResNet's 6x6 map, are pulled towards the teacher's features."""
+    from mmfgssl import generic_init
+    from mmfgssl.compat import safe_torch_load
+    cfg = Config.fromfile(osp.join(REPO, 'configs/generic_init/vit_cpu.py'))
+    model = MODELS.build(cfg.model)
+    model.init_weights()
+    model.train()
+    cached = safe_torch_load(
+        generic_init.checkpoint_path('resnet18_cpu'))['state_dict']
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, cached[f'backbone.{key}']), key
+    assert not model.teacher.training and model.backbone.training
+    statistics = copy.deepcopy(model.teacher.bn1.running_mean)
+    images = torch.randn(4, 3, 96, 96)
+    samples = [DataSample().set_gt_label(label) for label in (0, 1, 5, 171)]
+    losses = model.loss(images, samples)
+    assert torch.equal(model.teacher.bn1.running_mean, statistics)
+
+    tokens = model.backbone(images)[-1]
+    target = model.teacher(images)[-1]
+    assert target.shape[-2:] == (6, 6)
+    patches = tokens[:, 1:].reshape(4, 6, 2, 6, 2, 128).mean((2, 4))
+    dense = model.dense_projection(patches.reshape(4, 36, 128))
+
+    def standardised(features):  # per channel, over the batch's vectors
+        return (features - features.mean(
+            (0, 1))) / (features.std((0, 1)) + 1e-6)
+
+    expected_dense = 1 - F.cosine_similarity(
+        dense, standardised(target.flatten(2).transpose(1, 2)),
+        dim=-1).mean()
+    expected_global = 1 - F.cosine_similarity(
+        model.global_projection(tokens[:, 0]),
+        standardised(target.mean((2, 3))[None])[0]).mean()
+    weight = cfg.model.get('distill_weight', 1.0)
+    assert torch.allclose(
+        losses['loss_distill_dense'], weight * expected_dense, atol=1e-5)
+    assert torch.allclose(
+        losses['loss_distill_global'], weight * expected_global, atol=1e-5)
+
+    sum(losses.values()).backward()
+    assert all(p.grad is None for p in model.teacher.parameters())
+    for module in (model.backbone, model.dense_projection,
+                   model.global_projection, model.head):
+        assert all(p.grad is not None for p in module.parameters()
+                   if p.requires_grad), type(module).__name__
+    model.eval()
+    (prediction, *_) = model.predict(images[:1])
+    assert prediction.pred_score.shape == (172, )
+
+
+def test_conv_stem_embeds_patches_on_the_plain_embedding_grid():
+    """The CPU ViT's convolutional stem gives the token grid of the 8x8
+    patch convolution it replaces (what attention maps, kept patches and
+    part maps are drawn on) and each token sees its own patch."""
+    from mmfgssl.models.utils.vit import patch_grid
+    vit = MODELS.build(generic_backbone_config('vit_cpu'))
+    plain = MODELS.build(
+        dict(generic_backbone_config('vit_cpu'), patch_cfg=dict()))
+    assert type(vit.patch_embed.projection).__name__ == 'ConvStem'
+    assert type(plain.patch_embed.projection).__name__ == 'Conv2d'
+    for size in (96, 48, 40):
+        images = torch.randn(2, 3, size, size)
+        tokens, grid = vit.patch_embed(images)
+        assert grid == plain.patch_embed(images)[1]
+        assert grid == patch_grid(vit, images) == (size // 8, size // 8)
+        assert tokens.shape == (2, grid[0] * grid[1], 128)
+    # a change inside patch (0, 0) moves token (0, 0) and its neighbours'
+    # (3x3 convolutions overlap by one pixel), not tokens two patches away
+    stem = vit.patch_embed.eval()
+    images = torch.randn(1, 3, 96, 96)
+    changed = images.clone()
+    changed[..., 2:6, 2:6] += 1
+    moved = (stem(changed)[0] - stem(images)[0]).abs().sum(-1).view(12, 12)
+    assert moved[0, 0] > 0 and moved[2:, :].sum() == moved[:, 2:].sum() == 0
+    with pytest.raises(ValueError, match='power-of-two'):
+        MODELS.build(
+            dict(generic_backbone_config('vit_cpu'), patch_size=6))

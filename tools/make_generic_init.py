@@ -11,6 +11,8 @@ pre-trains the backbone on them with labels (configs/generic_init/NAME.py,
 seeded, through tools/train.py) and caches its weights as
 ``generic://NAME`` (``$MMFGSSL_CACHE`` or ``~/.cache/mmfgssl``), where the
 synthetic configs load them from. A cached one is reused unless --force.
+A pre-training that learns from another generic backbone (the ViT's, from
+the ResNet's features) makes that one first.
 """
 import argparse
 import fcntl
@@ -45,7 +47,20 @@ def exclusive(path: str):
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
+def generic_names_in(configs) -> list:
+    """The generic initialisations the models of ``configs`` load."""
+    models = ' '.join(str(Config.fromfile(path).model) for path in configs)
+    return [
+        name for name in generic_init.BACKBONES
+        if f'generic://{name}' in models
+    ]
+
+
 def make(name: str, force: bool) -> None:
+    config = osp.join(REPO, 'configs', 'generic_init', f'{name}.py')
+    for teacher in generic_names_in([config]):
+        if teacher != name:
+            make(teacher, force=False)
     root = osp.join(generic_init.cache_dir(), 'generic_init')
     with exclusive(osp.join(root, f'{name}.lock')):
         make_unlocked(name, force, root)
@@ -56,12 +71,12 @@ def make_unlocked(name: str, force: bool, root: str) -> None:
     if osp.isfile(target) and not force:
         print(f'{name}: cached at {target}')
         return
-    data = osp.join(root, f'generic_objects-{generic_init.VERSION}')
+    data = osp.join(root, f'generic_objects-{generic_init.DATA_VERSION}')
     with exclusive(data + '.lock'):
         if not osp.isfile(osp.join(data, 'images.txt')):
             counts = make_generic_objects(data, overwrite=True)
             print(f'generic objects: {counts} in {data}')
-    work = osp.join(root, f'work_{name}-{generic_init.VERSION}')
+    work = osp.join(root, f'work_{name}-{generic_init.VERSIONS[name]}')
     if osp.isdir(work):
         shutil.rmtree(work)  # a previous, unfinished attempt of this tool
     os.makedirs(work)
@@ -116,11 +131,7 @@ def main():
                      f'known: {", ".join(generic_init.BACKBONES)}')
     names = args.names or list(generic_init.BACKBONES)
     if args.for_configs:
-        names = [
-            name for name in generic_init.BACKBONES
-            if f'generic://{name}' in ' '.join(
-                str(Config.fromfile(path).model) for path in args.for_configs)
-        ]
+        names = generic_names_in(args.for_configs)
     for name in names:
         make(name, args.force)
 

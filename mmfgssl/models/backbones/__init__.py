@@ -1,3 +1,4 @@
+from .conv_stem import ConvStem
 from .selfsup_feature import SelfSupFeature
 
-__all__ = ['SelfSupFeature']
+__all__ = ['ConvStem', 'SelfSupFeature']

@@ -1,0 +1,4 @@
+from .distilled_classifier import (FeatureDistilledClassifier,
+                                   feature_distillation_loss)
+
+__all__ = ['FeatureDistilledClassifier', 'feature_distillation_loss']
