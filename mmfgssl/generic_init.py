@@ -20,7 +20,7 @@ from .checkpoint import load_checkpoint_file, register_scheme
 DATA_VERSION = 'v4'
 VERSIONS = {
     'resnet18_cpu': 'v4',
-    'vit_cpu': 'v5',  # v5: also distilled from generic://resnet18_cpu
+    'vit_cpu': 'v5',  # v5: convolutional stem, distilled from the ResNet
 }
 BACKBONES = tuple(VERSIONS)
 
