@@ -178,3 +178,49 @@ def test_results_table_mean_sample_std_and_two_std_marks():
         'mocov2_synthetic by more than two standard deviations (the larger '
         'of the two rows).',
     ]
+
+
+def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
+        tmp_path, monkeypatch):
+    """--cfg-options changes the pre-training config the tools run (train
+    and test get the options; the Run's own config reads them too), is
+    stored with the run, and --skip-existing refuses a stored run made with
+    other options instead of mixing it into the table."""
+    module = _run_protocol()
+    calls = []
+
+    def fake_run_tool(argv, log, line, env):
+        calls.append(argv)
+        work = argv[argv.index('--work-dir') + 1]
+        if argv[0] == 'train.py':
+            with open(osp.join(work, 'last_checkpoint'), 'w') as f:
+                f.write(osp.join(work, 'epoch_20.pth'))
+        else:
+            with open(argv[argv.index('--out') + 1], 'w') as f:
+                f.write('{"retrieval/mAP": 21.0}')
+
+    monkeypatch.setattr(module, 'run_tool', fake_run_tool)
+    config = osp.join(REPO, 'configs', 'lodisc_synthetic.py')
+
+    def args(options, skip):
+        return SimpleNamespace(
+            work_root=str(tmp_path), jobs=1, linear='none', partseg='none',
+            checkpoint='best', skip_existing=skip, cfg_options=options)
+
+    run = module.Run(config, 1, args(['model.keep_ratio=0.1'], False))
+    assert run.cfg.model.keep_ratio == 0.1
+    result = run.evaluate()
+    train, test = calls
+    assert train[train.index('--cfg-options') + 1:] == [
+        'randomness.seed=1', 'model.keep_ratio=0.1'
+    ]
+    assert test[test.index('--cfg-options') + 1:] == ['model.keep_ratio=0.1']
+    assert result['retrieval/mAP'] == 21.0
+    assert result['cfg_options'] == ['model.keep_ratio=0.1']
+
+    # the same options reuse the stored stages without running a tool
+    module.Run(config, 1, args(['model.keep_ratio=0.1'], True)).evaluate()
+    assert len(calls) == 2
+    with pytest.raises(SystemExit, match='pretrain.json was made with'):
+        module.Run(config, 1, args([], True)).evaluate()
+    assert len(calls) == 2

@@ -6,6 +6,7 @@ curves.
         [--linear LINEAR_CONFIG] [--partseg PARTSEG_CONFIG]
         [--reference CONFIG] [--checkpoint best|last] [--jobs N]
         [--work-root work_dirs/protocol] [--skip-existing]
+        [--cfg-options KEY=VALUE ...]
 
 For every config and seed, through the real tools:
   1. tools/train.py CONFIG (seed S; online retrieval/kNN on the validation
@@ -23,6 +24,10 @@ For every config and seed, through the real tools:
 CKPT is the checkpoint selected on the validation split (``best``) or the
 last one; the test split never selects anything. The evaluation configs
 default to the ``protocol`` entry of each config (``linear``, ``partseg``).
+``--cfg-options`` changes every pre-training config the way tools/train.py's
+option does (e.g. a sweep of one setting, one ``--work-root`` per value); the
+options are stored with each run and named under the table, and
+``--skip-existing`` refuses to reuse a run made with other options.
 
 Results go to ``<work-root>/protocol_results.md`` (the table; with
 ``--reference``, differences to that row larger than two standard
@@ -44,7 +49,7 @@ from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from mmengine.config import Config
+from mmengine.config import Config, DictAction
 
 from mmfgssl.utils import ProgressLine, run_tool
 
@@ -82,7 +87,22 @@ def parse_args():
         '--skip-existing',
         action='store_true',
         help='reuse the stages already finished')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        metavar='KEY=VALUE',
+        help='override settings of every pre-training config (as '
+        'tools/train.py), e.g. model.keep_ratio=0.1')
     return parser.parse_args()
+
+
+def parse_cfg_options(options):
+    """``KEY=VALUE`` strings as tools/train.py reads them."""
+    parsed = argparse.Namespace(cfg_options={})
+    if options:
+        DictAction(['--cfg-options'], 'cfg_options')(None, parsed, options)
+    return parsed.cfg_options
 
 
 def config_name(config: str) -> str:
@@ -113,6 +133,7 @@ class Run:
     def __init__(self, config: str, seed: int, args) -> None:
         self.config, self.seed, self.args = config, seed, args
         self.cfg = Config.fromfile(config)
+        self.cfg.merge_from_dict(parse_cfg_options(args.cfg_options))
         self.name = config_name(config)
         self.dir = osp.join(args.work_root, self.name, f'seed{seed}')
         self.label = f'{self.name} seed {seed}'
@@ -137,8 +158,16 @@ class Run:
         path = osp.join(self.dir, f'{key}.json')
         if self.args.skip_existing and osp.isfile(path):
             with open(path) as f:
-                return json.load(f)
-        result = fn()
+                stored = json.load(f)
+            # runs stored before the option existed were made without any
+            if stored.get('cfg_options', []) != self.args.cfg_options:
+                raise SystemExit(
+                    f'{path} was made with --cfg-options '
+                    f'{stored.get("cfg_options", [])}, this run asks for '
+                    f'{self.args.cfg_options}: use another --work-root (or '
+                    'the same options) to keep it')
+            return stored
+        result = dict(fn(), cfg_options=self.args.cfg_options)
         with open(path, 'w') as f:
             json.dump(result, f, indent=2)
         return result
@@ -148,7 +177,7 @@ class Run:
         epochs = self.cfg.train_cfg.get('max_epochs')
         self.tool([
             'train.py', self.config, '--work-dir', self.dir, '--cfg-options',
-            f'randomness.seed={self.seed}'
+            f'randomness.seed={self.seed}', *self.args.cfg_options
         ], 'train.log', 'pre-train', epochs)
         return dict(
             checkpoint=select_checkpoint(self.dir, self.args.checkpoint),
@@ -157,7 +186,9 @@ class Run:
     def test(self, ckpt):
         out = osp.join(self.dir, 'test_metrics.json')
         self.tool([
-            'test.py', self.config, ckpt, '--work-dir', self.dir, '--out', out
+            'test.py', self.config, ckpt, '--work-dir', self.dir, '--out', out,
+            *(['--cfg-options', *self.args.cfg_options]
+              if self.args.cfg_options else [])
         ], 'test.log', 'test')
         with open(out) as f:
             return json.load(f)
@@ -328,6 +359,9 @@ def main():
     ]
     if evaluations:
         table += '\n\nEvaluation configs: ' + '; '.join(evaluations) + '.'
+    if args.cfg_options:
+        table += ('\n\nEvery pre-training config with --cfg-options ' +
+                  ' '.join(args.cfg_options) + '.')
     with open(osp.join(args.work_root, 'protocol_results.md'), 'w') as f:
         f.write(table + '\n')
     curves = osp.join(args.work_root, 'protocol_curves.png')
