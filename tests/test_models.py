@@ -209,6 +209,7 @@ def test_distilled_vit_learns_the_generic_resnet_features_and_keeps_it_frozen(
     from mmfgssl.compat import safe_torch_load
     cfg = Config.fromfile(osp.join(REPO, 'configs/generic_init/vit_cpu.py'))
     model = MODELS.build(cfg.model)
+    assert not model.teacher.training  # from construction, not only train()
     model.init_weights()
     model.train()
     cached = safe_torch_load(

@@ -81,16 +81,14 @@ def make_unlocked(name: str, force: bool, root: str) -> None:
         shutil.rmtree(work)  # a previous, unfinished attempt of this tool
     os.makedirs(work)
     start = time.time()
+    config = osp.join(REPO, 'configs', 'generic_init', f'{name}.py')
     print(
-        f'{name}: supervised pre-training on the generic objects '
-        f'(log: {work}/train.log)',
+        f'{name}: pre-training on the generic objects with their labels '
+        f'(configs/generic_init/{name}.py; log: {work}/train.log)',
         flush=True)
     os.environ['MMFGSSL_GENERIC_OBJECTS'] = data  # read by the config
-    run_tool([
-        'train.py',
-        osp.join(REPO, 'configs', 'generic_init', f'{name}.py'), '--work-dir',
-        work
-    ], osp.join(work, 'train.log'))
+    run_tool(['train.py', config, '--work-dir', work],
+             osp.join(work, 'train.log'))
     with open(osp.join(work, 'last_checkpoint')) as f:
         last = f.read().strip()
     weights = state_dict_of(load_checkpoint_file(last), last)

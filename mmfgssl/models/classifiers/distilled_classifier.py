@@ -67,14 +67,10 @@ class FeatureDistilledClassifier(ImageClassifier):
                 f'{self.backbone.out_type!r})')
         width = self.backbone.embed_dims
         self.teacher = MODELS.build(teacher)
-        self.teacher.requires_grad_(False)
+        self.teacher.requires_grad_(False).eval()
         self.global_projection = nn.Linear(width, teacher_channels)
         self.dense_projection = nn.Linear(width, teacher_channels)
         self.distill_weight = distill_weight
-
-    def init_weights(self) -> None:
-        super().init_weights()
-        self.teacher.eval()
 
     def train(self, mode: bool = True):
         super().train(mode)
