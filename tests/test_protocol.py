@@ -3,6 +3,7 @@ on mmengine's log lines, failures shown with their log's tail, and
 run_protocol.py's results table of mean +- std over seeds."""
 import importlib.util
 import io
+import os
 import os.path as osp
 from types import SimpleNamespace
 
@@ -166,15 +167,16 @@ def test_results_table_mean_sample_std_and_two_std_marks():
                                           'mocov2_synthetic')
     assert table.splitlines() == [
         '| config | Rank-1 | Rank-5 | mAP | kNN top-1 | linear top-1 | '
-        'part mIoU | pre-train min |',
-        '|---|---|---|---|---|---|---|---|',
+        'part mIoU | val mAP | pre-train min |',
+        '|---|---|---|---|---|---|---|---|---|',
         '| mocov2_synthetic | 6.0 ± 1.0 | 20.0 ± 10.0 | 8.0 ± 1.0 | '
-        '8.0 ± 2.0 | - | - | 5.2 |',
+        '8.0 ± 2.0 | - | - | - | 5.2 |',
         '| rationale_synthetic | 7.0 ± 1.0 | 35.0 ± 1.0 | 13.0 ± 1.0 ↑ | '
-        '2.5 ± 0.5 ↓ | - | - | 5.1 |',
+        '2.5 ± 0.5 ↓ | - | - | - | 5.1 |',
         '',
         'Mean ± sample std over seeds 0, 1, 2; test split; checkpoint '
-        'selected on the validation split. ↑/↓: the mean differs from '
+        'selected on the validation split; val mAP: the validation retrieval '
+        'mAP of the evaluated checkpoint. ↑/↓: the mean differs from '
         'mocov2_synthetic by more than two standard deviations (the larger '
         'of the two rows).',
     ]
@@ -185,7 +187,8 @@ def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
     """--cfg-options changes the pre-training config the tools run (train
     and test get the options; the Run's own config reads them too), is
     stored with the run, and --skip-existing refuses a stored run made with
-    other options instead of mixing it into the table."""
+    other options instead of mixing it into the table. The table's val mAP
+    is the validation mAP of the evaluated checkpoint's epoch."""
     module = _run_protocol()
     calls = []
 
@@ -195,6 +198,14 @@ def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
         if argv[0] == 'train.py':
             with open(osp.join(work, 'last_checkpoint'), 'w') as f:
                 f.write(osp.join(work, 'epoch_20.pth'))
+            best = osp.join(work, 'best_retrieval_mAP_epoch_10.pth')
+            open(best, 'w').close()
+            scalars = osp.join(work, '20261207_010000', 'vis_data')
+            os.makedirs(scalars)
+            with open(osp.join(scalars, 'scalars.json'), 'w') as f:
+                f.write('{"loss": 5.0, "epoch": 1, "step": 20}\n'
+                        '{"retrieval/mAP": 20.0, "step": 10}\n'
+                        '{"retrieval/mAP": 18.0, "step": 20}\n')
         else:
             with open(argv[argv.index('--out') + 1], 'w') as f:
                 f.write('{"retrieval/mAP": 21.0}')
@@ -217,6 +228,9 @@ def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
     assert test[test.index('--cfg-options') + 1:] == ['model.keep_ratio=0.1']
     assert result['retrieval/mAP'] == 21.0
     assert result['cfg_options'] == ['model.keep_ratio=0.1']
+    # the validation mAP of the evaluated checkpoint: the best (epoch 10)
+    assert result['checkpoint'].endswith('best_retrieval_mAP_epoch_10.pth')
+    assert result['val/retrieval/mAP'] == 20.0
 
     # the same options reuse the stored stages without running a tool
     module.Run(config, 1, args(['model.keep_ratio=0.1'], True)).evaluate()
@@ -224,3 +238,7 @@ def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
     with pytest.raises(SystemExit, match='pretrain.json was made with'):
         module.Run(config, 1, args([], True)).evaluate()
     assert len(calls) == 2
+    # or the last one's (epoch 20)
+    last = args([], False)
+    last.checkpoint, last.work_root = 'last', str(tmp_path / 'last')
+    assert module.Run(config, 1, last).evaluate()['val/retrieval/mAP'] == 18.0

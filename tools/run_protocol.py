@@ -29,20 +29,22 @@ option does (e.g. a sweep of one setting, one ``--work-root`` per value); the
 options are stored with each run and named under the table, and
 ``--skip-existing`` refuses to reuse a run made with other options.
 
-Results go to ``<work-root>/protocol_results.md`` (the table; with
-``--reference``, differences to that row larger than two standard
-deviations are marked) and ``<work-root>/protocol_curves.png`` (training
-loss and validation mAP per epoch, mean over seeds). Each finished stage is
-stored, so ``--skip-existing`` resumes an interrupted table (e.g. one run
-in the background with ``nohup``). ``--jobs N`` runs N config/seed runs at
-once, each tool with (CPU cores / N) threads: on a small CPU two
-single-threaded runs use it better than one run with two threads.
+Results go to ``<work-root>/protocol_results.md`` (the table, with the
+validation mAP of each evaluated checkpoint; with ``--reference``,
+differences to that row larger than two standard deviations are marked)
+and ``<work-root>/protocol_curves.png`` (training loss and validation mAP
+per epoch, mean over seeds). Each finished stage is stored, so
+``--skip-existing`` resumes an interrupted table (e.g. one run in the
+background with ``nohup``). ``--jobs N`` runs N config/seed runs at once,
+each tool with (CPU cores / N) threads: on a small CPU two single-threaded
+runs use it better than one run with two threads.
 """
 import argparse
 import glob
 import json
 import os
 import os.path as osp
+import re
 import sys
 import time
 from collections import defaultdict
@@ -56,7 +58,8 @@ from mmfgssl.utils import ProgressLine, run_tool
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 COLUMNS = [('retrieval/Rank-1', 'Rank-1'), ('retrieval/Rank-5', 'Rank-5'),
            ('retrieval/mAP', 'mAP'), ('knn/top1', 'kNN top-1'),
-           ('accuracy/top1', 'linear top-1'), ('part/mIoU', 'part mIoU')]
+           ('accuracy/top1', 'linear top-1'), ('part/mIoU', 'part mIoU'),
+           ('val/retrieval/mAP', 'val mAP')]
 
 
 def parse_args():
@@ -243,6 +246,11 @@ class Run:
         if partseg:
             result.update(
                 self.stage('partseg', lambda: self.partseg(ckpt, partseg)))
+        # the validation mAP of the evaluated checkpoint (what selected it)
+        epoch = re.search(r'epoch_(\d+)\.pth$', ckpt)
+        validation = training_curves(self.dir)[1]
+        if epoch and int(epoch.group(1)) in validation:
+            result['val/retrieval/mAP'] = validation[int(epoch.group(1))]
         return result
 
 
@@ -278,7 +286,8 @@ def results_table(results, seeds, reference=None):
         cells.append(f'{np.mean(minutes):.1f}')
         lines.append('| ' + ' | '.join(cells) + ' |')
     note = (f'Mean ± sample std over seeds {", ".join(map(str, seeds))}; '
-            'test split; checkpoint selected on the validation split.')
+            'test split; checkpoint selected on the validation split; val '
+            'mAP: the validation retrieval mAP of the evaluated checkpoint.')
     if reference:
         note += (f' ↑/↓: the mean differs from {reference} by more than two '
                  'standard deviations (the larger of the two rows).')
