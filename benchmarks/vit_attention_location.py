@@ -20,19 +20,18 @@ Transformers Need Registers"), not the zero padding of a convolutional
 stem, which treats the top and bottom borders alike.
 """
 import argparse
-import os.path as osp
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from mmengine.config import Config
-from PIL import Image
 
 import mmfgssl  # noqa: F401
 from mmfgssl.models.selfsup.lodisc import pivotal_patches
 from mmfgssl.models.utils.vit import (AttentionRecorder, fuse_attention,
                                       patch_grid)
-from mmfgssl.visualization import load_trained_model, sample_test_images
+from mmfgssl.visualization import (ground_truth_parts, load_trained_model,
+                                   sample_test_images)
 
 KEEP_RATIOS = (0.1, 0.2, 0.3)
 ON_BIRD = 0.25  # fraction of a patch the bird must cover
@@ -57,14 +56,14 @@ def bird_masks(paths, size):
     background."""
     masks = []
     for path in paths:
-        label_map = path.replace(f'{osp.sep}images{osp.sep}',
-                                 f'{osp.sep}parts{osp.sep}')
-        label_map = osp.splitext(label_map)[0] + '.png'
-        mask = np.asarray(Image.open(label_map)) > 0
-        if mask.shape != tuple(size):
-            raise SystemExit(f'{label_map}: part map {mask.shape} does not '
-                             f'match the test pipeline\'s images {size}')
-        masks.append(mask)
+        parts = ground_truth_parts(path)
+        if parts is None:
+            raise SystemExit(f'{path} has no part label map (parts/ beside '
+                             'images/, as the synthetic benchmark writes)')
+        if parts.shape != tuple(size):
+            raise SystemExit(f'{path}: part map {parts.shape} does not match '
+                             f'the test pipeline\'s images {size}')
+        masks.append(parts > 0)
     return torch.from_numpy(np.stack(masks)).float()[:, None]
 
 

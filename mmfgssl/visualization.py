@@ -1,6 +1,7 @@
 """Drawing the maps a method computes over images (``tools/visualize.py``).
 """
-from typing import List, Sequence, Tuple
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import numpy as np
@@ -9,6 +10,7 @@ import torch.nn.functional as F
 from mmengine.registry import init_default_scope
 from mmengine.runner import load_checkpoint
 from mmpretrain.registry import DATASETS, MODELS
+from PIL import Image
 
 from .models.selfsup.base import MAP_KINDS, FGSelfSupervisor
 
@@ -38,6 +40,14 @@ def sample_test_images(cfg, num: int) -> Tuple[torch.Tensor, List[str]]:
     samples = [dataset[offset + i] for i in picks]
     return (torch.stack([s['inputs'] for s in samples]),
             [s['data_samples'].img_path for s in samples])
+
+
+def ground_truth_parts(img_path: str) -> Optional[np.ndarray]:
+    """The synthetic benchmark's part label map of an image (``images/`` ->
+    ``parts/``, ``.png``), or None if it has none."""
+    root, sep, rel = img_path.rpartition(osp.sep + 'images' + osp.sep)
+    path = osp.join(root, 'parts', osp.splitext(rel)[0] + '.png')
+    return np.array(Image.open(path)) if sep and osp.isfile(path) else None
 
 
 def to_rgb_images(images_bgr: torch.Tensor) -> List[np.ndarray]:

@@ -56,9 +56,13 @@ def generic_names_in(configs) -> list:
     ]
 
 
+def generic_config(name: str) -> str:
+    """The config that pre-trains generic initialisation ``name``."""
+    return osp.join(REPO, 'configs', 'generic_init', f'{name}.py')
+
+
 def make(name: str, force: bool) -> None:
-    config = osp.join(REPO, 'configs', 'generic_init', f'{name}.py')
-    for teacher in generic_names_in([config]):
+    for teacher in generic_names_in([generic_config(name)]):
         if teacher != name:
             make(teacher, force=False)
     root = osp.join(generic_init.cache_dir(), 'generic_init')
@@ -81,13 +85,12 @@ def make_unlocked(name: str, force: bool, root: str) -> None:
         shutil.rmtree(work)  # a previous, unfinished attempt of this tool
     os.makedirs(work)
     start = time.time()
-    config = osp.join(REPO, 'configs', 'generic_init', f'{name}.py')
     print(
         f'{name}: pre-training on the generic objects with their labels '
         f'(configs/generic_init/{name}.py; log: {work}/train.log)',
         flush=True)
     os.environ['MMFGSSL_GENERIC_OBJECTS'] = data  # read by the config
-    run_tool(['train.py', config, '--work-dir', work],
+    run_tool(['train.py', generic_config(name), '--work-dir', work],
              osp.join(work, 'train.log'))
     with open(osp.join(work, 'last_checkpoint')) as f:
         last = f.read().strip()

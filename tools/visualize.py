@@ -10,17 +10,15 @@ them (the synthetic benchmark's ``parts/`` folder), the ground-truth parts.
 The column titles are printed.
 """
 import argparse
-import os.path as osp
 
 import cv2
-import numpy as np
 import torch
 from mmengine.config import Config, DictAction
-from PIL import Image
 
 import mmfgssl  # noqa: F401
-from mmfgssl.visualization import (draw_map, image_grid, load_trained_model,
-                                   sample_test_images, to_rgb_images)
+from mmfgssl.visualization import (draw_map, ground_truth_parts, image_grid,
+                                   load_trained_model, sample_test_images,
+                                   to_rgb_images)
 
 
 def parse_args():
@@ -31,13 +29,6 @@ def parse_args():
     parser.add_argument('--out', default='maps.png')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     return parser.parse_args()
-
-
-def ground_truth_parts(img_path):
-    """The synthetic benchmark's part map of an image, if there is one."""
-    root, sep, rel = img_path.rpartition(osp.sep + 'images' + osp.sep)
-    path = osp.join(root, 'parts', osp.splitext(rel)[0] + '.png')
-    return np.array(Image.open(path)) if sep and osp.isfile(path) else None
 
 
 def main():
