@@ -3,6 +3,7 @@ on mmengine's log lines, failures shown with their log's tail, and
 run_protocol.py's results table of mean +- std over seeds."""
 import importlib.util
 import io
+import json
 import os
 import os.path as osp
 from types import SimpleNamespace
@@ -182,18 +183,18 @@ def test_results_table_mean_sample_std_and_two_std_marks():
     ]
 
 
-def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
-        tmp_path, monkeypatch):
-    """--cfg-options changes the pre-training config the tools run (train
-    and test get the options; the Run's own config reads them too), is
-    stored with the run, and --skip-existing refuses a stored run made with
-    other options instead of mixing it into the table. The table's val mAP
-    is the validation mAP of the evaluated checkpoint's epoch."""
-    module = _run_protocol()
+def _fake_tools(module, monkeypatch):
+    """Replace the tools run_protocol.py runs by stand-ins that write what
+    the real ones write (checkpoints, scalars, metrics); returns the list
+    of their argument lists."""
     calls = []
 
     def fake_run_tool(argv, log, line, env):
         calls.append(argv)
+        if argv[0] == 'logistic_probe.py':
+            with open(argv[argv.index('--out') + 1], 'w') as f:
+                f.write('{"accuracy/top1": 40.0}')
+            return
         work = argv[argv.index('--work-dir') + 1]
         if argv[0] == 'train.py':
             with open(osp.join(work, 'last_checkpoint'), 'w') as f:
@@ -206,11 +207,27 @@ def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
                 f.write('{"loss": 5.0, "epoch": 1, "step": 20}\n'
                         '{"retrieval/mAP": 20.0, "step": 10}\n'
                         '{"retrieval/mAP": 18.0, "step": 20}\n')
+        elif argv[0] == 'partseg_protocol.py':
+            os.makedirs(work)
+            with open(osp.join(work, 'protocol.json'), 'w') as f:
+                f.write('{"mean": %d}' % len(calls))
         else:
             with open(argv[argv.index('--out') + 1], 'w') as f:
                 f.write('{"retrieval/mAP": 21.0}')
 
     monkeypatch.setattr(module, 'run_tool', fake_run_tool)
+    return calls
+
+
+def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
+        tmp_path, monkeypatch):
+    """--cfg-options changes the pre-training config the tools run (train
+    and test get the options; the Run's own config reads them too), is
+    stored with the run, and --skip-existing refuses a stored run made with
+    other options instead of mixing it into the table. The table's val mAP
+    is the validation mAP of the evaluated checkpoint's epoch."""
+    module = _run_protocol()
+    calls = _fake_tools(module, monkeypatch)
     config = osp.join(REPO, 'configs', 'lodisc_synthetic.py')
 
     def args(options, skip):
@@ -242,3 +259,47 @@ def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
     last = args([], False)
     last.checkpoint, last.work_root = 'last', str(tmp_path / 'last')
     assert module.Run(config, 1, last).evaluate()['val/retrieval/mAP'] == 18.0
+
+
+def test_run_protocol_evaluation_stages_are_kept_per_config_and_checkpoint(
+        tmp_path, monkeypatch):
+    """Another part-segmentation config evaluates the stored pre-training in
+    a stage of its own and keeps the first one; a stored evaluation of
+    another checkpoint (--checkpoint last after best) is refused, not
+    reused."""
+    module = _run_protocol()
+    calls = _fake_tools(module, monkeypatch)
+    config = osp.join(REPO, 'configs', 'mocov2_synthetic.py')
+    frozen = osp.join(REPO, 'configs', 'partseg', 'synthetic_frozen.py')
+    tuned = osp.join(REPO, 'configs', 'partseg', 'synthetic_finetune.py')
+
+    def evaluate(partseg, checkpoint='best'):
+        return module.Run(
+            config, 0,
+            SimpleNamespace(
+                work_root=str(tmp_path), jobs=1, linear=None,
+                partseg=partseg, checkpoint=checkpoint, skip_existing=True,
+                cfg_options=[])).evaluate()
+
+    first = evaluate(tuned)
+    assert [c[0] for c in calls] == [
+        'train.py', 'test.py', 'logistic_probe.py', 'partseg_protocol.py'
+    ]
+    assert first['part/mIoU'] == 4 and first['accuracy/top1'] == 40.0
+    run_dir = tmp_path / 'mocov2_synthetic' / 'seed0'
+    assert calls[-1][calls[-1].index('--work-dir') + 1] == str(
+        run_dir / 'partseg_synthetic_finetune')
+    second = evaluate(frozen)
+    assert [c[0] for c in calls[4:]] == ['partseg_protocol.py']
+    assert second['part/mIoU'] == 5
+    assert second['retrieval/mAP'] == first['retrieval/mAP']
+    assert evaluate(tuned)['part/mIoU'] == 4  # still there, reused
+    assert len(calls) == 5
+    stored = json.loads(
+        (run_dir / 'partseg_synthetic_frozen.json').read_text())
+    assert stored['evaluated'] == 'best_retrieval_mAP_epoch_10.pth'
+    with pytest.raises(SystemExit, match='test.json evaluated '
+                       'best_retrieval_mAP_epoch_10.pth, this run evaluates '
+                       'epoch_20.pth'):
+        evaluate(frozen, 'last')
+    assert len(calls) == 5

@@ -29,6 +29,13 @@ option does (e.g. a sweep of one setting, one ``--work-root`` per value); the
 options are stored with each run and named under the table, and
 ``--skip-existing`` refuses to reuse a run made with other options.
 
+Each evaluation stage is stored under the name of its config
+(``partseg_<config>.json`` and ``partseg_<config>/``, likewise ``linear_``),
+so evaluating stored runs with another protocol (``--partseg``) adds a
+stage and keeps the earlier one; every evaluation stage records the
+checkpoint it evaluated, and ``--skip-existing`` refuses a stored stage of
+another checkpoint (e.g. after ``--checkpoint last``).
+
 Results go to ``<work-root>/protocol_results.md`` (the table, with the
 validation mAP of each evaluated checkpoint; with ``--reference``,
 differences to that row larger than two standard deviations are marked)
@@ -155,10 +162,14 @@ class Run:
                 f'{stage} {self.label}', epochs, in_place=self.args.jobs == 1),
             self.env)
 
-    def stage(self, key, fn):
+    def stage(self, key, fn, checkpoint=None):
         """Run a stage once; its result (a dict) is stored in the run's
-        folder and reused with --skip-existing."""
+        folder and reused with --skip-existing. An evaluation stage names
+        the ``checkpoint`` it evaluates, which a stored result must match
+        (by its name in the run's folder, whatever the paths' form)."""
         path = osp.join(self.dir, f'{key}.json')
+        if checkpoint:
+            checkpoint = osp.relpath(checkpoint, self.dir)
         if self.args.skip_existing and osp.isfile(path):
             with open(path) as f:
                 stored = json.load(f)
@@ -169,8 +180,16 @@ class Run:
                     f'{stored.get("cfg_options", [])}, this run asks for '
                     f'{self.args.cfg_options}: use another --work-root (or '
                     'the same options) to keep it')
+            if checkpoint and stored.get('evaluated') != checkpoint:
+                raise SystemExit(
+                    f'{path} evaluated {stored.get("evaluated")}, this run '
+                    f'evaluates {checkpoint} (--checkpoint '
+                    f'{self.args.checkpoint}): use another --work-root (or '
+                    'the same --checkpoint) to keep it')
             return stored
         result = dict(fn(), cfg_options=self.args.cfg_options)
+        if checkpoint:
+            result['evaluated'] = checkpoint
         with open(path, 'w') as f:
             json.dump(result, f, indent=2)
         return result
@@ -196,14 +215,14 @@ class Run:
         with open(out) as f:
             return json.load(f)
 
-    def linear(self, ckpt, config):
-        work = osp.join(self.dir, 'linear')
+    def linear(self, ckpt, config, key):
+        work = osp.join(self.dir, key)
         os.makedirs(work, exist_ok=True)
         out = osp.join(work, 'test_metrics.json')
         probe = Config.fromfile(config)
         if 'probe' in probe:  # PARTICLE's logistic regression
             self.tool(['logistic_probe.py', config, ckpt, '--out', out],
-                      'linear.log', 'logistic probe')
+                      f'{key}.log', 'logistic probe')
         else:  # LCR's SGD probe: train, then test the last checkpoint
             options = [
                 f'model.backbone.checkpoint={ckpt}',
@@ -212,28 +231,31 @@ class Run:
             self.tool([
                 'train.py', config, '--work-dir', work, '--cfg-options',
                 *options
-            ], 'linear.log', 'linear probe', probe.train_cfg.get('max_epochs'))
+            ], f'{key}.log', 'linear probe',
+                      probe.train_cfg.get('max_epochs'))
             self.tool([
                 'test.py', config,
                 select_checkpoint(work, 'last'), '--work-dir', work, '--out',
                 out, '--cfg-options', *options
-            ], 'linear_test.log', 'linear test')
+            ], f'{key}_test.log', 'linear test')
         with open(out) as f:
             return json.load(f)
 
-    def partseg(self, ckpt, config):
-        work = osp.join(self.dir, 'partseg')
+    def partseg(self, ckpt, config, key):
+        work = osp.join(self.dir, key)
         self.tool([
             'partseg_protocol.py', config, ckpt, '--seed',
             str(self.seed), '--work-dir', work
-        ], 'partseg.log', 'part segmentation')
+        ], f'{key}.log', 'part segmentation')
         with open(osp.join(work, 'protocol.json')) as f:
             return {'part/mIoU': json.load(f)['mean']}
 
     def evaluate(self):
         result = dict(self.stage('pretrain', self.pretrain))
-        ckpt = result['checkpoint']
-        result.update(self.stage('test', lambda: self.test(ckpt)))
+        # chosen anew: a stored pre-training serves either --checkpoint
+        ckpt = result['checkpoint'] = select_checkpoint(
+            self.dir, self.args.checkpoint)
+        result.update(self.stage('test', lambda: self.test(ckpt), ckpt))
         linear = evaluation_config(self.cfg, 'linear', self.args.linear)
         partseg = evaluation_config(self.cfg, 'partseg', self.args.partseg)
         named = (('linear top-1:', linear), ('part mIoU:', partseg))
@@ -241,11 +263,14 @@ class Run:
             f'{kind} {osp.relpath(path, REPO)}' for kind, path in named
             if path)
         if linear:
+            key = f'linear_{config_name(linear)}'
             result.update(
-                self.stage('linear', lambda: self.linear(ckpt, linear)))
+                self.stage(key, lambda: self.linear(ckpt, linear, key), ckpt))
         if partseg:
+            key = f'partseg_{config_name(partseg)}'
             result.update(
-                self.stage('partseg', lambda: self.partseg(ckpt, partseg)))
+                self.stage(key, lambda: self.partseg(ckpt, partseg, key),
+                           ckpt))
         # the validation mAP of the evaluated checkpoint (what selected it)
         epoch = re.search(r'epoch_(\d+)\.pth$', ckpt)
         validation = training_curves(self.dir)[1]
