@@ -283,3 +283,37 @@ def test_conv_stem_embeds_patches_on_the_plain_embedding_grid():
     with pytest.raises(ValueError, match='power-of-two'):
         MODELS.build(
             dict(generic_backbone_config('vit_cpu'), patch_size=6))
+
+
+def test_frozen_stages_vit_keeps_the_checkpoint_statistics_in_training():
+    """A frozen probe must read the checkpoint's features: in training mode
+    the frozen ConvStem's batch norms keep normalising by their running
+    statistics and leave them unchanged. mmpretrain's VisionTransformer
+    (frozen once, at construction) updates them: the reason for the class."""
+    config = dict(
+        generic_backbone_config('vit_cpu'),
+        frozen_stages=4,
+        out_type='featmap')
+    images = torch.randn(4, 3, 96, 96) * 3 + 1
+    for vit_type, stays_frozen in (('FrozenStagesViT', True),
+                                   ('VisionTransformer', False)):
+        torch.manual_seed(0)
+        vit = MODELS.build(dict(config, type=vit_type))
+        stem_norms = [
+            m for m in vit.patch_embed.modules()
+            if isinstance(m, torch.nn.BatchNorm2d)
+        ]
+        before = [m.running_mean.clone() for m in stem_norms]
+        vit.eval()
+        expected = vit(images)[0]
+        vit.train()
+        with torch.no_grad():
+            trained = vit(images)[0]
+        unchanged = all(
+            torch.equal(m.running_mean, b) for m, b in zip(stem_norms, before))
+        assert unchanged == stays_frozen, vit_type
+        assert torch.allclose(trained, expected) == stays_frozen, vit_type
+    # nothing frozen: an ordinary ViT in training mode (fine-tuning)
+    vit = MODELS.build(dict(config, type='FrozenStagesViT', frozen_stages=0))
+    vit.train()
+    assert vit.patch_embed.training

@@ -18,7 +18,7 @@ model = dict(
     backbone=dict(
         _base_.cpu_vit,
         _delete_=True,
-        type='mmpretrain.VisionTransformer',
+        type='mmpretrain.FrozenStagesViT',
         out_type='featmap',
         init_cfg=_base_.model.backbone.init_cfg),
     decode_head=dict(in_channels=128, up_channels=(64, 32, 32), num_classes=8))

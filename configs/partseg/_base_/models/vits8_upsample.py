@@ -1,6 +1,7 @@
 # The part-segmentation network on a DINO / PARTICLE-ViT checkpoint (the
 # PARTICLE code's fcn_dino.py setting): resnet50_upsample.py with
-# mmpretrain's ViT-S/8 whose patch tokens after the final norm form a 28x28
+# mmpretrain's ViT-S/8 (as FrozenStagesViT: frozen stages stay frozen in
+# training mode) whose patch tokens after the final norm form a 28x28
 # map (out_type='featmap'), and three [x2 upsample, 1x1 conv, BN, ReLU]
 # blocks back to 224 px. The checkpoint's teacher ViT (the network DINO and
 # the code evaluate) is loaded strictly: pass it with
@@ -14,7 +15,7 @@ model = dict(
     data_preprocessor=data_preprocessor,
     backbone=dict(
         _delete_=True,
-        type='mmpretrain.VisionTransformer',
+        type='mmpretrain.FrozenStagesViT',
         arch='deit-small',
         img_size=224,
         patch_size=8,
