@@ -23,4 +23,4 @@ model = dict(
     teacher_temperature_warmup_epochs=_base_.budget_epochs // 5)
 train_dataloader = dict(dataset=dict(pipeline=_base_.dino_train_pipeline))
 default_hooks = dict(logger=dict(interval=5))
-protocol = dict(partseg='configs/partseg/synthetic_vit_finetune.py')
+protocol = dict(partseg='configs/partseg/synthetic_vit_frozen.py')

@@ -17,4 +17,4 @@ _mlp = dict(
 model = dict(
     backbone=dict(_delete_=True, **_base_.cpu_vit), neck=_mlp, predictor=_mlp)
 default_hooks = dict(logger=dict(interval=5))
-protocol = dict(partseg='configs/partseg/synthetic_vit_finetune_backbone.py')
+protocol = dict(partseg='configs/partseg/synthetic_vit_frozen_backbone.py')

@@ -25,4 +25,4 @@ model = dict(
     discovery_size=96,
     epochs_per_round=_base_.budget_epochs // 2)
 default_hooks = dict(logger=dict(interval=5))
-protocol = dict(partseg='configs/partseg/synthetic_vit_finetune.py')
+protocol = dict(partseg='configs/partseg/synthetic_vit_frozen.py')

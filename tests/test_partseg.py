@@ -276,10 +276,11 @@ def test_kshot_protocol_from_a_mocov2_checkpoint(tiny_synthetic, tool,
     ],
                cwd=tiny_synthetic)
     assert out.returncode == 0, out.stdout[-4000:]
+    # the synthetic configs' protocol: the decoder on the frozen backbone
     out = tool(
         [
             'partseg_protocol.py',
-            f'{repo_root}/configs/partseg/synthetic_finetune.py',
+            f'{repo_root}/configs/partseg/synthetic_frozen.py',
             str(ssl_dir / 'epoch_1.pth'),
             '--shots',
             '8',
@@ -300,6 +301,20 @@ def test_kshot_protocol_from_a_mocov2_checkpoint(tiny_synthetic, tool,
                       out.stdout)
     assert rows == ['0', '1', '2', '3', '4']
     assert re.search(r'mean \+- std .*\*\*[\d.]+ \+- [\d.]+\*\*', out.stdout)
+    # frozen: weights and batch-norm statistics are the checkpoint's, and
+    # the decoder did train
+    from mmfgssl.compat import safe_torch_load
+    partseg = tiny_synthetic / 'work_dirs' / 'partseg'
+    ssl = safe_torch_load(str(ssl_dir / 'epoch_1.pth'))['state_dict']
+    first, last = (safe_torch_load(str(partseg / f'epoch_{e}.pth'))
+                   ['state_dict'] for e in (1, 2))
+    backbone = [k for k in last if k.startswith('backbone.')]
+    assert any('running_mean' in k for k in backbone)
+    for key in backbone:
+        if 'num_batches_tracked' not in key:
+            assert torch.equal(last[key], ssl[key]), key
+    assert not torch.equal(first['decode_head.conv_seg.weight'],
+                           last['decode_head.conv_seg.weight'])
     out = tool([
         'partseg_protocol.py',
         f'{repo_root}/configs/partseg/synthetic_finetune.py',
