@@ -1,7 +1,9 @@
 """Few-shot part segmentation: dataset layouts, transforms, IoU, strict
 checkpoint loading and the protocol end to end."""
 import copy
+import importlib.util
 import os
+import os.path as osp
 import re
 
 import numpy as np
@@ -14,7 +16,7 @@ from PIL import Image
 
 import mmfgssl  # noqa: F401
 import mmfgssl.segmentation  # noqa: F401
-from conftest import TINY_RESNET, write_oid
+from conftest import REPO, TINY_RESNET, write_oid
 from mmfgssl.datasets.synthetic import BirdClass, render_bird
 from mmfgssl.segmentation import (FewShotPartIoU, intersect_union,
                                   multilabel_intersect_union)
@@ -182,6 +184,45 @@ def test_fold_metrics_select_on_one_fold_score_on_the_others():
     assert out['fold1_mIoU'] == out['rest0_mIoU']
     total = np.sum(per_image, 0)
     assert out['mIoU'] == pytest.approx(100 * np.mean(total[0] / total[1]))
+    # per part, the score's images: fold 1 for fold 0 and fold 0 for fold 1
+    assert out['rest0_IoU.bg'] == pytest.approx(100 * 3 / 5)
+    assert out['rest0_IoU.part'] == pytest.approx(100 * 2 / 6)
+    assert out['rest1_IoU.bg'] == pytest.approx(100 * 2 / 3)
+    assert out['rest1_IoU.part'] == pytest.approx(100 * 1 / 2)
+    # a part absent from a fold's images (union 0) has no IoU there
+    per_image[2][:, 1] = per_image[3][:, 1] = 0
+    out = metric.compute_metrics(per_image)
+    assert np.isnan(out['rest0_IoU.part'])
+    assert out['rest0_mIoU'] == pytest.approx(100 * 3 / 5)
+
+
+def test_part_scores_average_each_folds_selected_checkpoint():
+    """Per part, the protocol reports the IoU on the other folds of the
+    checkpoint each fold selected, averaged over folds; a fold where the
+    part is absent does not count."""
+    spec = importlib.util.spec_from_file_location(
+        'partseg_protocol', osp.join(REPO, 'tools', 'partseg_protocol.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    per_ckpt = {
+        'epoch_50.pth': {
+            'part/fold0_mIoU': 10., 'part/fold1_mIoU': 30.,
+            'part/rest0_mIoU': 0., 'part/rest1_mIoU': 0.,
+            'part/rest0_IoU.bg': 1., 'part/rest1_IoU.bg': 2.,
+            'part/rest0_IoU.beak': 3., 'part/rest1_IoU.beak': 4.
+        },
+        'epoch_100.pth': {
+            'part/fold0_mIoU': 20., 'part/fold1_mIoU': 5.,
+            'part/rest0_mIoU': 0., 'part/rest1_mIoU': 0.,
+            'part/rest0_IoU.bg': 50., 'part/rest1_IoU.bg': 60.,
+            'part/rest0_IoU.beak': float('nan'),
+            'part/rest1_IoU.beak': 80.
+        }
+    }
+    rows, _ = module.fold_table(per_ckpt, 2)
+    assert [r[1] for r in rows] == ['epoch_100.pth', 'epoch_50.pth']
+    # fold 0 takes epoch 100's rest0, fold 1 epoch 50's rest1
+    assert module.part_scores(per_ckpt, rows) == {'bg': 26.0, 'beak': 4.0}
 
 
 SEG_MODEL = dict(

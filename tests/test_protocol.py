@@ -210,7 +210,7 @@ def _fake_tools(module, monkeypatch):
         elif argv[0] == 'partseg_protocol.py':
             os.makedirs(work)
             with open(osp.join(work, 'protocol.json'), 'w') as f:
-                f.write('{"mean": %d}' % len(calls))
+                f.write('{"mean": %d, "parts": {"beak": 7.0}}' % len(calls))
         else:
             with open(argv[argv.index('--out') + 1], 'w') as f:
                 f.write('{"retrieval/mAP": 21.0}')
@@ -286,6 +286,7 @@ def test_run_protocol_evaluation_stages_are_kept_per_config_and_checkpoint(
         'train.py', 'test.py', 'logistic_probe.py', 'partseg_protocol.py'
     ]
     assert first['part/mIoU'] == 4 and first['accuracy/top1'] == 40.0
+    assert first['part/IoU.beak'] == 7.0
     run_dir = tmp_path / 'mocov2_synthetic' / 'seed0'
     assert calls[-1][calls[-1].index('--work-dir') + 1] == str(
         run_dir / 'partseg_synthetic_finetune')
@@ -303,3 +304,22 @@ def test_run_protocol_evaluation_stages_are_kept_per_config_and_checkpoint(
                        'epoch_20.pth'):
         evaluate(frozen, 'last')
     assert len(calls) == 5
+
+
+def test_parts_table_per_part_mean_std_and_marks():
+    """One column per part the runs report, in their order, marked against
+    the reference as the results table is; none without part results."""
+    module = _run_protocol()
+    results = {
+        'mocov2_synthetic': [{'part/IoU.eye': v, 'part/IoU.beak': v - 12}
+                             for v in (40.0, 42.0, 44.0)],
+        'particle_synthetic': [{'part/IoU.eye': v, 'part/IoU.beak': v - 21}
+                               for v in (50.0, 52.0, 54.0)],
+    }
+    table = module.parts_table(results, [0, 1, 2], 'mocov2_synthetic')
+    assert table.splitlines()[:4] == [
+        '| config | eye | beak |', '|---|---|---|',
+        '| mocov2_synthetic | 42.0 ± 2.0 | 30.0 ± 2.0 |',
+        '| particle_synthetic | 52.0 ± 2.0 ↑ | 31.0 ± 2.0 |'
+    ]
+    assert module.parts_table({'a': [{'knn/top1': 1.0}]}, [0]) is None

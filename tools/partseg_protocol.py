@@ -16,7 +16,8 @@ PARTICLE code (after DatasetGAN/CoarseSup):
   3. for each fold: select the checkpoint with the best mIoU on that fold,
      score it on the other four folds (mIoU over classes, background
      included, pixels accumulated over the images);
-  4. report the per-fold scores and their mean and standard deviation.
+  4. report the per-fold scores and their mean and standard deviation,
+     and per part the IoU on the other folds, averaged over the folds.
 """
 import argparse
 import glob
@@ -62,6 +63,24 @@ def fold_table(per_ckpt: dict, num_folds: int):
         rows.append((i, best, per_ckpt[best][f'part/fold{i}_mIoU'], score))
         scores.append(score)
     return rows, np.array(scores)
+
+
+def part_scores(per_ckpt: dict, rows) -> dict:
+    """Per part: the IoU on the other folds of each fold's selected
+    checkpoint, mean over the folds (a part absent from those images has
+    none)."""
+    prefix = 'part/rest0_IoU.'
+    names = [k[len(prefix):] for k in per_ckpt[rows[0][1]] if
+             k.startswith(prefix)]
+    scores = {}
+    for name in names:
+        values = [
+            per_ckpt[ckpt][f'part/rest{i}_IoU.{name}']
+            for i, ckpt, _, _ in rows
+        ]
+        values = [v for v in values if not np.isnan(v)]
+        scores[name] = float(np.mean(values)) if values else float('nan')
+    return scores
 
 
 def main():
@@ -128,6 +147,9 @@ def main():
     ]
     lines.append(f'| mean +- std | | | **{scores.mean():.2f} +- '
                  f'{scores.std():.2f}** |')
+    parts = part_scores(per_ckpt, rows)
+    lines.append('\nPer part (IoU on the other folds, mean over folds): ' +
+                 ', '.join(f'{k} {v:.2f}' for k, v in parts.items()))
     table = '\n'.join(lines)
     with open(osp.join(work_dir, 'protocol.md'), 'w') as f:
         f.write(table + '\n')
@@ -139,7 +161,8 @@ def main():
                 folds=[
                     dict(fold=i, checkpoint=c, fold_miou=v, rest_miou=t)
                     for i, c, v, t in rows
-                ]),
+                ],
+                parts=parts),
             f,
             indent=2)
     print(table)

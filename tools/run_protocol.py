@@ -248,7 +248,12 @@ class Run:
             str(self.seed), '--work-dir', work
         ], f'{key}.log', 'part segmentation')
         with open(osp.join(work, 'protocol.json')) as f:
-            return {'part/mIoU': json.load(f)['mean']}
+            protocol = json.load(f)
+        return {
+            'part/mIoU': protocol['mean'],
+            **{f'part/IoU.{k}': v
+               for k, v in protocol['parts'].items()}
+        }
 
     def evaluate(self):
         result = dict(self.stage('pretrain', self.pretrain))
@@ -285,38 +290,74 @@ def mean_std(values):
     return values.mean(), std
 
 
-def results_table(results, seeds, reference=None):
-    """Markdown rows of mean +- std (sample std over seeds)."""
-    header = ['config'] + [t for _, t in COLUMNS] + ['pre-train min']
+def mean_std_cell(runs, key, reference_runs=None) -> str:
+    """``mean ± std`` of ``key`` over the runs that have it ('-' if none),
+    marked ↑/↓ where it differs from the reference runs' mean by more than
+    two of the larger of the two standard deviations."""
+    values = [r[key] for r in runs if key in r]
+    if not values:
+        return '-'
+    mean, std = mean_std(values)
+    cell = f'{mean:.1f} ± {std:.1f}' if len(values) > 1 else f'{mean:.1f}'
+    ref_values = [r[key] for r in reference_runs or [] if key in r]
+    # a difference is only judged against a spread both rows have
+    if len(ref_values) > 1 and len(values) > 1:
+        ref_mean, ref_std = mean_std(ref_values)
+        if abs(mean - ref_mean) > 2 * max(std, ref_std):
+            cell += ' ↑' if mean > ref_mean else ' ↓'
+    return cell
+
+
+def markdown_table(results, columns, reference=None, minutes=False):
+    """One row per config: :func:`mean_std_cell` of each ``(key, title)``
+    column (and the mean pre-training minutes)."""
+    header = ['config'] + [t for _, t in columns]
+    header += ['pre-train min'] if minutes else []
     lines = ['| ' + ' | '.join(header) + ' |', '|' + '---|' * len(header)]
     ref = results.get(reference) if reference else None
     for name, runs in results.items():
-        cells = [name]
-        for key, _ in COLUMNS:
-            values = [r[key] for r in runs if key in r]
-            if not values:
-                cells.append('-')
-                continue
-            mean, std = mean_std(values)
-            cell = f'{mean:.1f} ± {std:.1f}' if len(values) > 1 else \
-                f'{mean:.1f}'
-            ref_values = [r[key] for r in ref if key in r] if ref else []
-            # a difference is only judged against a spread both rows have
-            if len(ref_values) > 1 and len(values) > 1 and name != reference:
-                ref_mean, ref_std = mean_std(ref_values)
-                if abs(mean - ref_mean) > 2 * max(std, ref_std):
-                    cell += ' ↑' if mean > ref_mean else ' ↓'
-            cells.append(cell)
-        minutes = [r['pretrain_minutes'] for r in runs]
-        cells.append(f'{np.mean(minutes):.1f}')
+        cells = [name] + [
+            mean_std_cell(runs, key, ref if name != reference else None)
+            for key, _ in columns
+        ]
+        if minutes:
+            minutes_run = [r['pretrain_minutes'] for r in runs]
+            cells.append(f'{np.mean(minutes_run):.1f}')
         lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def reference_note(reference) -> str:
+    return (f' ↑/↓: the mean differs from {reference} by more than two '
+            'standard deviations (the larger of the two rows).'
+            if reference else '')
+
+
+def results_table(results, seeds, reference=None):
+    """Markdown rows of mean +- std (sample std over seeds)."""
     note = (f'Mean ± sample std over seeds {", ".join(map(str, seeds))}; '
             'test split; checkpoint selected on the validation split; val '
             'mAP: the validation retrieval mAP of the evaluated checkpoint.')
-    if reference:
-        note += (f' ↑/↓: the mean differs from {reference} by more than two '
-                 'standard deviations (the larger of the two rows).')
-    return '\n'.join(lines) + '\n\n' + note
+    return (markdown_table(results, COLUMNS, reference, minutes=True) +
+            '\n\n' + note + reference_note(reference))
+
+
+def parts_table(results, seeds, reference=None):
+    """Per-part IoU of the part-segmentation protocol, mean +- std over
+    seeds, or None without part results."""
+    keys = dict.fromkeys(
+        k for runs in results.values() for r in runs for k in r
+        if k.startswith('part/IoU.'))
+    if not keys:
+        return None
+    columns = [(k, k[len('part/IoU.'):]) for k in keys]
+    note = (f'Part IoU (%), mean ± sample std over seeds '
+            f'{", ".join(map(str, seeds))}: for each test fold, the IoU of '
+            'the checkpoint selected on that fold, on the other folds; the '
+            'mean over folds (the part mIoU of the results table averages '
+            'these over the parts).')
+    return (markdown_table(results, columns, reference) + '\n\n' + note +
+            reference_note(reference))
 
 
 def training_curves(run_dir: str):
@@ -398,10 +439,21 @@ def main():
                   ' '.join(args.cfg_options) + '.')
     with open(osp.join(args.work_root, 'protocol_results.md'), 'w') as f:
         f.write(table + '\n')
+    parts = parts_table(
+        results, args.seeds,
+        config_name(args.reference) if args.reference else None)
+    if parts:
+        with open(osp.join(args.work_root, 'protocol_parts.md'), 'w') as f:
+            f.write(parts + '\n')
     curves = osp.join(args.work_root, 'protocol_curves.png')
     draw_curves(list(results), args.seeds, args.work_root, curves)
     print('\n' + table)
-    print(f'\ntable: {args.work_root}/protocol_results.md; curves: {curves}')
+    if parts:
+        print('\n' + parts)
+    written = [f'table: {args.work_root}/protocol_results.md']
+    if parts:
+        written.append(f'per part: {args.work_root}/protocol_parts.md')
+    print('\n' + '; '.join(written + [f'curves: {curves}']))
 
 
 if __name__ == '__main__':

@@ -6,7 +6,8 @@ checkpoint with the best mIoU on that fold is selected and scored on the
 other four. One evaluation pass therefore reports, for every fold ``i``,
 ``fold{i}_mIoU`` (selection) and ``rest{i}_mIoU`` (score): IoU is
 accumulated over all pixels of the fold's images (dataset-level), averaged
-over classes including background.
+over classes including background; ``rest{i}_IoU.<class>`` breaks the
+score down per part.
 """
 from typing import Dict, List, Sequence
 
@@ -81,19 +82,27 @@ class FewShotPartIoU(BaseMetric):
                 stats = intersect_union(pred, label, num_classes)
             self.results.append(stats)
 
+    def class_iou(self, stats: np.ndarray, prefix: str) -> Dict[str, float]:
+        """``{prefix}IoU.<class>`` (%) from summed ``(2, C)`` stats; NaN for
+        a class never present in prediction or truth."""
+        return {
+            f'{prefix}IoU.{name}': float(100 * i / u) if u else float('nan')
+            for name, i, u in zip(self.dataset_meta['classes'], *stats)
+        }
+
     def compute_metrics(self, results: List[np.ndarray]) -> Dict[str, float]:
         stats = np.stack(results)  # (N, 2, C), dataset order
         metrics = {'mIoU': mean_iou(stats.sum(0))}
-        inter, union = stats.sum(0)
-        for name, i, u in zip(self.dataset_meta['classes'], inter, union):
-            metrics[f'IoU.{name}'] = float(100 * i / u) if u else float('nan')
+        metrics.update(self.class_iou(stats.sum(0), ''))
         fold_size = len(stats) // self.num_folds
         if fold_size == 0:
             return metrics
         folds = stats[:fold_size * self.num_folds].reshape(
             self.num_folds, fold_size, *stats.shape[1:]).sum(1)
         for i in range(self.num_folds):
+            rest = np.delete(folds, i, axis=0).sum(0)
             metrics[f'fold{i}_mIoU'] = mean_iou(folds[i])
-            metrics[f'rest{i}_mIoU'] = mean_iou(
-                np.delete(folds, i, axis=0).sum(0))
+            metrics[f'rest{i}_mIoU'] = mean_iou(rest)
+            # what the protocol reports per part: the score's own classes
+            metrics.update(self.class_iou(rest, f'rest{i}_'))
         return metrics
