@@ -353,9 +353,9 @@ def parts_table(results, seeds, reference=None):
     columns = [(k, k[len('part/IoU.'):]) for k in keys]
     note = (f'Part IoU (%), mean ± sample std over seeds '
             f'{", ".join(map(str, seeds))}: for each test fold, the IoU of '
-            'the checkpoint selected on that fold, on the other folds; the '
-            'mean over folds (the part mIoU of the results table averages '
-            'these over the parts).')
+            'the checkpoint selected on that fold, on the other folds, '
+            'averaged over the folds (with every part present in every '
+            'fold, the part mIoU of the results table is their mean).')
     return (markdown_table(results, columns, reference) + '\n\n' + note +
             reference_note(reference))
 
