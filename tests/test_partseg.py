@@ -6,6 +6,7 @@ import os
 import os.path as osp
 import re
 
+import cv2
 import numpy as np
 import pytest
 import torch
@@ -356,6 +357,26 @@ def test_kshot_protocol_from_a_mocov2_checkpoint(tiny_synthetic, tool,
             assert torch.equal(last[key], ssl[key]), key
     assert not torch.equal(first['decode_head.conv_seg.weight'],
                            last['decode_head.conv_seg.weight'])
+    # decoders' predictions drawn side by side, one row per image: the
+    # input, the ground truth over it, then each checkpoint's prediction
+    out = tool([
+        'visualize_partseg.py', f'{repo_root}/configs/partseg/'
+        'synthetic_frozen.py',
+        str(partseg / 'epoch_2.pth'),
+        str(partseg / 'epoch_2.pth'), '--labels', 'a', 'b', '--num-images',
+        '3', '--out',
+        str(partseg / 'drawn.png'), '--cfg-options',
+        'test_dataloader.dataset.num_shots=None'
+    ],
+               cwd=tiny_synthetic)
+    assert out.returncode == 0, out.stdout[-4000:]
+    assert 'columns: input, ground-truth parts, a, b' in out.stdout
+    drawn = cv2.imread(str(partseg / 'drawn.png'))
+    # image_grid: 96 px tiles, 2 px padding, magnified twice
+    assert drawn.shape == ((98 * 3 + 2) * 2, (98 * 4 + 2) * 2, 3)
+    column = [drawn[:, c * 196 + 4:(c + 1) * 196] for c in range(4)]
+    assert not np.array_equal(column[0], column[1])  # parts drawn
+    assert np.array_equal(column[2], column[3])  # one decoder, one drawing
     out = tool([
         'partseg_protocol.py',
         f'{repo_root}/configs/partseg/synthetic_finetune.py',
