@@ -201,9 +201,7 @@ class Run:
             'train.py', self.config, '--work-dir', self.dir, '--cfg-options',
             f'randomness.seed={self.seed}', *self.args.cfg_options
         ], 'train.log', 'pre-train', epochs)
-        return dict(
-            checkpoint=select_checkpoint(self.dir, self.args.checkpoint),
-            pretrain_minutes=(time.time() - start) / 60)
+        return dict(pretrain_minutes=(time.time() - start) / 60)
 
     def test(self, ckpt):
         out = osp.join(self.dir, 'test_metrics.json')
@@ -257,7 +255,7 @@ class Run:
 
     def evaluate(self):
         result = dict(self.stage('pretrain', self.pretrain))
-        # chosen anew: a stored pre-training serves either --checkpoint
+        # chosen here, not stored: a pre-training serves either --checkpoint
         ckpt = result['checkpoint'] = select_checkpoint(
             self.dir, self.args.checkpoint)
         result.update(self.stage('test', lambda: self.test(ckpt), ckpt))
@@ -424,9 +422,8 @@ def main():
     results = defaultdict(list)
     for (config, _), result in zip(runs, evaluated):
         results[config_name(config)].append(result)
-    table = results_table(
-        results, args.seeds,
-        config_name(args.reference) if args.reference else None)
+    reference = config_name(args.reference) if args.reference else None
+    table = results_table(results, args.seeds, reference)
     evaluations = [
         f'{name}: {seed_results[0]["evaluation"]}'
         for name, seed_results in results.items()
@@ -437,23 +434,20 @@ def main():
     if args.cfg_options:
         table += ('\n\nEvery pre-training config with --cfg-options ' +
                   ' '.join(args.cfg_options) + '.')
-    with open(osp.join(args.work_root, 'protocol_results.md'), 'w') as f:
-        f.write(table + '\n')
-    parts = parts_table(
-        results, args.seeds,
-        config_name(args.reference) if args.reference else None)
+    tables = {'table': ('protocol_results.md', table)}
+    parts = parts_table(results, args.seeds, reference)
     if parts:
-        with open(osp.join(args.work_root, 'protocol_parts.md'), 'w') as f:
-            f.write(parts + '\n')
+        tables['per part'] = ('protocol_parts.md', parts)
+    for file_name, text in tables.values():
+        with open(osp.join(args.work_root, file_name), 'w') as f:
+            f.write(text + '\n')
     curves = osp.join(args.work_root, 'protocol_curves.png')
     draw_curves(list(results), args.seeds, args.work_root, curves)
-    print('\n' + table)
-    if parts:
-        print('\n' + parts)
-    written = [f'table: {args.work_root}/protocol_results.md']
-    if parts:
-        written.append(f'per part: {args.work_root}/protocol_parts.md')
-    print('\n' + '; '.join(written + [f'curves: {curves}']))
+    for _, text in tables.values():
+        print('\n' + text)
+    print('\n' + '; '.join(
+        [f'{kind}: {args.work_root}/{file_name}'
+         for kind, (file_name, _) in tables.items()] + [f'curves: {curves}']))
 
 
 if __name__ == '__main__':

@@ -25,7 +25,7 @@ from mmengine.runner import load_checkpoint
 from mmseg.registry import DATASETS, MODELS
 
 import mmfgssl  # noqa: F401
-from mmfgssl.visualization import draw_map, image_grid
+from mmfgssl.visualization import draw_map, image_grid, to_rgb_images
 
 
 def parse_args():
@@ -71,9 +71,8 @@ def main():
             outputs = model.eval().test_step(batch)
         predictions.append([o.pred_sem_seg.data[0] for o in outputs])
     rows = []
-    for i, sample in enumerate(batch['data_samples']):
-        image = batch['inputs'][i].permute(1, 2, 0).numpy()[..., ::-1]
-        image = image.copy()  # RGB, contiguous
+    images = to_rgb_images(batch['inputs'])
+    for i, (image, sample) in enumerate(zip(images, batch['data_samples'])):
         truth = sample.gt_sem_seg.data[0]
         rows.append([image, draw_map(image, 'labels', truth)] + [
             draw_map(image, 'labels', p[i].cpu()) for p in predictions
