@@ -145,6 +145,16 @@ def tool():
     return run_tool
 
 
+def load_tool(script):
+    """``tools/<script>.py`` imported as a module, to test its functions."""
+    import importlib.util
+    spec = importlib.util.spec_from_file_location(
+        script, osp.join(REPO, 'tools', f'{script}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 # --cfg-options for runs on the tiny synthetic benchmark: 6 training images
 # per class, batch 8 (a divisor of the MoCo queue), no worker processes, and
 # 2 of each class's 6 training images in the validation split (with one,

@@ -1,9 +1,7 @@
 """Few-shot part segmentation: dataset layouts, transforms, IoU, strict
 checkpoint loading and the protocol end to end."""
 import copy
-import importlib.util
 import os
-import os.path as osp
 import re
 
 import cv2
@@ -17,7 +15,7 @@ from PIL import Image
 
 import mmfgssl  # noqa: F401
 import mmfgssl.segmentation  # noqa: F401
-from conftest import REPO, TINY_RESNET, write_oid
+from conftest import TINY_RESNET, load_tool, write_oid
 from mmfgssl.datasets.synthetic import BirdClass, render_bird
 from mmfgssl.segmentation import (FewShotPartIoU, intersect_union,
                                   multilabel_intersect_union)
@@ -201,10 +199,7 @@ def test_part_scores_average_each_folds_selected_checkpoint():
     """Per part, the protocol reports the IoU on the other folds of the
     checkpoint each fold selected, averaged over folds; a fold where the
     part is absent does not count."""
-    spec = importlib.util.spec_from_file_location(
-        'partseg_protocol', osp.join(REPO, 'tools', 'partseg_protocol.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = load_tool('partseg_protocol')
     per_ckpt = {
         'epoch_50.pth': {
             'part/fold0_mIoU': 10., 'part/fold1_mIoU': 30.,

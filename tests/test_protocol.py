@@ -1,7 +1,6 @@
 """What a person sees while the protocol tools run: the live progress line
 on mmengine's log lines, failures shown with their log's tail, and
 run_protocol.py's results table of mean +- std over seeds."""
-import importlib.util
 import io
 import json
 import os
@@ -10,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from conftest import REPO, TINY
+from conftest import REPO, TINY, load_tool
 from mmfgssl.utils import ProgressLine, progress, run_tool
 
 # Lines of real runs (tools/train.py and tools/test.py on the tiny benchmark):
@@ -124,14 +123,6 @@ def test_run_tool_shows_progress_and_a_failing_log(tiny_synthetic, tmp_path,
     assert stream.getvalue().endswith('pre-train mocov2 | [FAILED]\n')
 
 
-def _run_protocol():
-    spec = importlib.util.spec_from_file_location(
-        'run_protocol', osp.join(REPO, 'tools', 'run_protocol.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_results_table_mean_sample_std_and_two_std_marks():
     """Three seeds per config. Sample std (ddof=1): 5, 6, 7 give 1.0 (0.8
     with ddof=0). A mean is marked when it differs from the reference by
@@ -164,8 +155,8 @@ def test_results_table_mean_sample_std_and_two_std_marks():
         } for run in seeds]
         for name, seeds in runs.items()
     }
-    table = _run_protocol().results_table(results, [0, 1, 2],
-                                          'mocov2_synthetic')
+    table = load_tool('run_protocol').results_table(
+        results, [0, 1, 2], 'mocov2_synthetic')
     assert table.splitlines() == [
         '| config | Rank-1 | Rank-5 | mAP | kNN top-1 | linear top-1 | '
         'part mIoU | val mAP | pre-train min |',
@@ -226,7 +217,7 @@ def test_run_protocol_cfg_options_reach_the_tools_and_guard_stored_runs(
     stored with the run, and --skip-existing refuses a stored run made with
     other options instead of mixing it into the table. The table's val mAP
     is the validation mAP of the evaluated checkpoint's epoch."""
-    module = _run_protocol()
+    module = load_tool('run_protocol')
     calls = _fake_tools(module, monkeypatch)
     config = osp.join(REPO, 'configs', 'lodisc_synthetic.py')
 
@@ -267,7 +258,7 @@ def test_run_protocol_evaluation_stages_are_kept_per_config_and_checkpoint(
     a stage of its own and keeps the first one; a stored evaluation of
     another checkpoint (--checkpoint last after best) is refused, not
     reused."""
-    module = _run_protocol()
+    module = load_tool('run_protocol')
     calls = _fake_tools(module, monkeypatch)
     config = osp.join(REPO, 'configs', 'mocov2_synthetic.py')
     frozen = osp.join(REPO, 'configs', 'partseg', 'synthetic_frozen.py')
@@ -309,7 +300,7 @@ def test_run_protocol_evaluation_stages_are_kept_per_config_and_checkpoint(
 def test_parts_table_per_part_mean_std_and_marks():
     """One column per part the runs report, in their order, marked against
     the reference as the results table is; none without part results."""
-    module = _run_protocol()
+    module = load_tool('run_protocol')
     results = {
         'mocov2_synthetic': [{'part/IoU.eye': v, 'part/IoU.beak': v - 12}
                              for v in (40.0, 42.0, 44.0)],

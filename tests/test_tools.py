@@ -12,9 +12,9 @@ from mmengine.config import Config
 from mmengine.registry import init_default_scope
 
 import mmfgssl  # noqa: F401
-from conftest import (REPO, TINY, assert_ok, assert_same_weights, free_port,
-                      train, train_killed_after, train_linear_probe,
-                      train_resumed, train_two_processes)
+from conftest import (TINY, assert_ok, assert_same_weights, free_port,
+                      load_tool, train, train_killed_after,
+                      train_linear_probe, train_resumed, train_two_processes)
 from mmfgssl.compat import safe_torch_load
 from mmfgssl.utils import run_runner
 
@@ -280,11 +280,7 @@ def test_test_tool_refuses_weights_that_do_not_fit(tiny_synthetic, tool,
 def test_make_generic_init_makes_the_vit_teacher_first(monkeypatch, tmp_path):
     """The generic ViT learns from the generic ResNet's features, so making
     it makes (or reuses) that one first; the ResNet needs nothing else."""
-    import importlib.util
-    spec = importlib.util.spec_from_file_location(
-        'make_generic_init', osp.join(REPO, 'tools', 'make_generic_init.py'))
-    tool = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(tool)
+    tool = load_tool('make_generic_init')
     made = []
     monkeypatch.setenv('MMFGSSL_CACHE', str(tmp_path))
     monkeypatch.setattr(tool, 'make_unlocked',
